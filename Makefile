@@ -1,0 +1,36 @@
+# The two set-up commands of the README: `make serve` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: serve test test-sqlite test-postgres lint bench-import
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e ".[test]"
+	touch $@
+
+# Serve the site on SQLite with the seeds imported (idempotent: unchanged seeds are skipped).
+serve: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py import_seeds
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
+
+# The whole suite on SQLite, then again on PostgreSQL (skipped with a reason where none can run).
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+test-postgres: $(VENV)/.installed
+	bash scripts/ci_postgres.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench-import: $(VENV)/.installed
+	$(PY) scripts/bench_import.py
