@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from liveblog.health import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+    # Log-in / log-out links for the browsable API.
+    path("api/auth/", include("rest_framework.urls")),
+    path("api/", include("liveblog.api.urls")),
+    path("", include("liveblog.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,116 @@
+"""The entry body markup: plain text editors can type, that converts exactly to and from blocks.
+
+Blocks are separated by a blank line:
+
+    A paragraph is plain text.
+
+    - a bullet list
+    - has one item per line
+
+    [Read more here.](https://example.com/)      a link; [Read more here.]() while address is lost
+
+    [interactive: NATO members in Europe]        an interactive graphic
+
+A paragraph that would otherwise read as one of the others starts with a backslash. Images are not
+in the text: they are Captions placed after a number of these blocks.
+"""
+
+import re
+
+HELP_TEXT = (
+    "Blocks separated by a blank line. A paragraph is plain text; a list is lines starting with "
+    "“- ”; a link on its own is [text](address), with empty () while the address is unknown; "
+    "an interactive graphic is [interactive: title]. Images are added as captions below."
+)
+
+LINK_RE = re.compile(r"^\[(?P<text>.*)\]\((?P<url>[^\s()]*)\)$", re.S)
+INTERACTIVE_RE = re.compile(r"^\[interactive:\s*(?P<title>.*)\]$", re.S)
+BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of text separated by blank lines, each folded onto one line."""
+    chunks = BLANK_LINE_RE.split(text.replace("\r\n", "\n").replace("\r", "\n").strip())
+    return [" ".join(chunk.split()) for chunk in chunks if chunk.strip()]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    return "\n\n".join(paragraphs)
+
+
+def parse(body: str) -> list[dict]:
+    """Body text -> blocks (paragraph, list, link, interactive), in order."""
+    blocks = []
+    normalised = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    for chunk in BLANK_LINE_RE.split(normalised):
+        lines = [line.strip() for line in chunk.split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") or line == "-" for line in lines):
+            blocks.append({"type": "list", "items": [line[2:].strip() for line in lines]})
+            continue
+        text = " ".join(lines)
+        if text.startswith("\\"):
+            blocks.append({"type": "paragraph", "text": text[1:]})
+        elif match := LINK_RE.match(text):
+            block = {"type": "link", "text": match["text"]}
+            if match["url"]:
+                block["url"] = match["url"]
+            blocks.append(block)
+        elif match := INTERACTIVE_RE.match(text):
+            blocks.append({"type": "interactive", "title": match["title"].strip()})
+        else:
+            blocks.append({"type": "paragraph", "text": text})
+    return blocks
+
+
+def _paragraph(text: str) -> str:
+    """The paragraph as body text, escaped where it would read as another block."""
+    ambiguous = (
+        text.startswith(("\\", "- "))
+        or text == "-"
+        or (text.startswith("[") and (LINK_RE.match(text) or INTERACTIVE_RE.match(text)))
+    )
+    return "\\" + text if ambiguous else text
+
+
+def serialize(blocks: list[dict]) -> str:
+    """Blocks -> body text. Image blocks are skipped: they live in Captions."""
+    chunks = []
+    for block in blocks:
+        kind = block["type"]
+        if kind == "paragraph":
+            chunks.append(_paragraph(block["text"]))
+        elif kind == "list":
+            chunks.append("\n".join(f"- {item}" for item in block["items"]))
+        elif kind == "link":
+            chunks.append(f"[{block['text']}]({block.get('url') or ''})")
+        elif kind == "interactive":
+            chunks.append(f"[interactive: {block['title']}]")
+        elif kind != "image":
+            raise ValueError(f"unknown block type {kind!r}")
+    return "\n\n".join(chunks)
+
+
+def split_images(blocks: list[dict]) -> tuple[list[dict], list[tuple[int, dict]]]:
+    """Blocks -> (text blocks, [(position, image block)]), position = text blocks before it."""
+    text_blocks, images = [], []
+    for block in blocks:
+        if block["type"] == "image":
+            images.append((len(text_blocks), block))
+        else:
+            text_blocks.append(block)
+    return text_blocks, images
+
+
+def place_images(text_blocks: list[dict], images: list[tuple[int, object]]) -> list:
+    """Inverse of split_images: put each image after `position` text blocks, in list order."""
+    by_position: dict[int, list] = {}
+    for position, image in images:
+        by_position.setdefault(min(position, len(text_blocks)), []).append(image)
+    result = []
+    for index, block in enumerate(text_blocks):
+        result.extend(by_position.get(index, []))
+        result.append(block)
+    result.extend(by_position.get(len(text_blocks), []))
+    return result

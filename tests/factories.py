@@ -1,0 +1,49 @@
+"""Small factory functions for tests: each makes one saved object with sensible defaults."""
+
+from itertools import count
+
+from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryStatus, Image
+
+_serial = count(1)
+
+
+def make_blog(**fields) -> Blog:
+    n = next(_serial)
+    fields.setdefault("title", f"Live blog {n}")
+    fields.setdefault("slug", f"live-blog-{n}")
+    fields.setdefault("status", BlogStatus.LIVE)
+    return Blog.objects.create(**fields)
+
+
+def make_entry(blog: Blog, **fields) -> Entry:
+    n = next(_serial)
+    fields.setdefault("headline", f"Headline {n}")
+    fields.setdefault("body", f"Paragraph of entry {n}.")
+    fields.setdefault("status", EntryStatus.PUBLISHED)
+    return Entry.objects.create(blog=blog, **fields)
+
+
+def make_image(**fields) -> Image:
+    n = next(_serial)
+    fields.setdefault("alt_text", f"Picture {n}")
+    fields.setdefault("credit", "Reuters")
+    return Image.objects.create(**fields)
+
+
+def make_caption(*, blog: Blog | None = None, entry: Entry | None = None, **fields) -> Caption:
+    fields.setdefault("text", "A caption")
+    if "image" not in fields:
+        fields["image"] = make_image()
+    return Caption.objects.create(blog=blog or entry.blog, entry=entry, **fields)
+
+
+def image_upload(name: str = "picture.png", width: int = 40, height: int = 30, fmt: str = "PNG"):
+    """An in-memory uploaded picture of the given size, for ImageFields and upload endpoints."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), (200, 30, 30)).save(buffer, fmt)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
