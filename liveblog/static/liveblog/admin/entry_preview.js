@@ -1,0 +1,78 @@
+// Live preview of the entry body while an editor types. Mirrors liveblog/body.py parse():
+// blocks separated by blank lines; "- " lists; [text](address) links; [interactive: title].
+// Pictures are captions, so only the server preview (after saving) shows them.
+"use strict";
+(function () {
+  const LINK = /^\[([\s\S]*)\]\(([^\s()]*)\)$/;
+  const INTERACTIVE = /^\[interactive:\s*([\s\S]*)\]$/;
+
+  function parse(body) {
+    const blocks = [];
+    const text = body.replace(/\r\n?/g, "\n").trim();
+    for (const chunk of text.split(/\n[ \t]*\n/)) {
+      const lines = chunk.split("\n").map((line) => line.trim()).filter(Boolean);
+      if (!lines.length) continue;
+      if (lines.every((line) => line.startsWith("- ") || line === "-")) {
+        blocks.push({ type: "list", items: lines.map((line) => line.slice(2).trim()) });
+        continue;
+      }
+      const joined = lines.join(" ");
+      let match;
+      if (joined.startsWith("\\")) blocks.push({ type: "paragraph", text: joined.slice(1) });
+      else if ((match = LINK.exec(joined))) blocks.push({ type: "link", text: match[1], url: match[2] });
+      else if ((match = INTERACTIVE.exec(joined))) blocks.push({ type: "interactive", title: match[1].trim() });
+      else blocks.push({ type: "paragraph", text: joined });
+    }
+    return blocks;
+  }
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function render(blocks, target) {
+    target.replaceChildren();
+    for (const block of blocks) {
+      if (block.type === "paragraph") target.append(element("p", block.text));
+      else if (block.type === "list") {
+        const list = element("ul");
+        for (const item of block.items) list.append(element("li", item));
+        target.append(list);
+      } else if (block.type === "link") {
+        const para = element("p", undefined, "lb-preview__link");
+        if (block.url) {
+          const link = element("a", block.text);
+          link.href = block.url;
+          link.rel = "noopener";
+          link.target = "_blank";
+          para.append(link);
+        } else {
+          para.classList.add("lb-preview__stub");
+          para.append(block.text + " ", element("strong", "(link without address)"));
+        }
+        target.append(para);
+      } else if (block.type === "interactive") {
+        target.append(element("p", "[Interactive graphic: " + block.title + "]", "lb-preview__interactive"));
+      }
+    }
+    if (!blocks.length) target.append(element("p", "The body is empty."));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const body = document.getElementById("id_body");
+    if (!body) return;
+    const title = element("p", "Live preview (text only; pictures appear in the preview below after saving)", "lb-live-preview-title");
+    const target = element("div", undefined, "lb-preview");
+    target.id = "lb-live-preview";
+    const wrapper = document.createElement("div");
+    wrapper.className = "form-row";
+    wrapper.append(title, target);
+    (body.closest(".form-row") || body).after(wrapper);
+    const update = () => render(parse(body.value), target);
+    body.addEventListener("input", update);
+    update();
+  });
+})();

@@ -1,0 +1,343 @@
+"""The entry admin: list editing, actions, pinning, bylines, corrections, conflicts and history."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.urls import reverse
+from django.utils import timezone
+
+from liveblog.models import Correction, Entry, EntryStatus
+from tests.admin_forms import form_data
+from tests.factories import make_blog, make_caption, make_entry, make_image
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:liveblog_entry_changelist")
+ADD = reverse("admin:liveblog_entry_add")
+
+
+def change_url(entry: Entry) -> str:
+    return reverse("admin:liveblog_entry_change", args=[entry.pk])
+
+
+def run_action(client, action: str, *entries: Entry, **params):
+    return client.post(
+        CHANGELIST + params.pop("query", ""),
+        {"action": action, "_selected_action": [e.pk for e in entries], **params},
+        follow=True,
+    )
+
+
+def test_changelist_shows_newest_first_with_flags_and_picture_count(editor_client):
+    blog = make_blog(time_zone="Europe/Kyiv")
+    at = dt.datetime(2024, 3, 1, 10, tzinfo=dt.UTC)
+    older = make_entry(blog, headline="Older", published_at=at)
+    newer = make_entry(blog, headline="Newer", is_key_event=True)
+    make_caption(entry=newer)
+    make_caption(entry=newer)
+
+    response = editor_client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert rows == [newer, older]
+    assert rows[0].image_count == 2
+    html = response.content.decode()
+    assert html.index("Newer") < html.index("Older")
+    assert "1 Mar 2024, 12:00 EET" in html  # shown in the blog's time zone
+    assert 'name="form-0-is_pinned"' in html and 'name="form-0-is_key_event"' in html
+
+
+def test_changelist_filters_by_blog_and_searches_body(editor_client):
+    blog, other = make_blog(), make_blog()
+    wanted = make_entry(blog, body="The ceasefire holds in the north.")
+    make_entry(blog, body="Nothing to see.")
+    make_entry(other, body="The ceasefire holds elsewhere.")
+
+    response = editor_client.get(CHANGELIST, {"blog__id__exact": blog.pk, "q": "ceasefire"})
+
+    assert list(response.context["cl"].result_list) == [wanted]
+
+
+def test_scheduled_entries_are_labelled(editor_client):
+    blog = make_blog()
+    make_entry(blog, published_at=timezone.now() + dt.timedelta(hours=2))
+
+    response = editor_client.get(CHANGELIST)
+
+    assert "Scheduled" in response.content.decode()
+
+
+def test_list_editable_pin_unpins_the_previous_entry(editor_client):
+    blog = make_blog()
+    old = make_entry(blog, is_pinned=True)
+    new = make_entry(blog)
+    page = editor_client.get(CHANGELIST)
+    # Rows are newest first: form-0 is `new`, form-1 is `old`.
+    data = form_data(page, **{"form-0-is_pinned": "on", "_save": "Save"})
+
+    response = editor_client.post(CHANGELIST, data, follow=True)
+
+    assert response.status_code == 200
+    new.refresh_from_db()
+    old.refresh_from_db()
+    assert new.is_pinned and not old.is_pinned
+    assert Entry.objects.filter(blog=blog, is_pinned=True).count() == 1
+
+
+def test_list_editable_pin_and_key_event_of_the_old_pin_in_one_save(editor_client):
+    blog = make_blog()
+    old = make_entry(blog, is_pinned=True)
+    new = make_entry(blog)
+    page = editor_client.get(CHANGELIST)
+    changes = {"form-0-is_pinned": "on", "form-1-is_key_event": "on", "_save": "Save"}
+    data = form_data(page, **changes)
+
+    editor_client.post(CHANGELIST, data, follow=True)
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert new.is_pinned and not old.is_pinned and old.is_key_event
+
+
+def test_list_editable_refuses_two_new_pins_in_one_blog(editor_client):
+    blog = make_blog()
+    first, second = make_entry(blog), make_entry(blog)
+    page = editor_client.get(CHANGELIST)
+    data = form_data(page, **{"form-0-is_pinned": "on", "form-1-is_pinned": "on", "_save": "Save"})
+
+    response = editor_client.post(CHANGELIST, data)
+
+    assert "Only one entry per blog can be pinned" in response.content.decode()
+    assert not Entry.objects.filter(pk__in=[first.pk, second.pk], is_pinned=True).exists()
+
+
+def test_list_edit_is_recorded_in_history(editor_client, editor):
+    entry = make_entry(make_blog())
+    page = editor_client.get(CHANGELIST)
+
+    data = form_data(page, **{"form-0-is_key_event": "on", "_save": "Save"})
+    editor_client.post(CHANGELIST, data)
+
+    log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
+    assert log.user == editor
+    assert "Key event" in log.get_change_message()
+
+
+def test_publish_and_unpublish_actions(editor_client, editor):
+    blog = make_blog()
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    published = make_entry(blog)
+
+    response = run_action(editor_client, "publish", draft, published)
+
+    draft.refresh_from_db()
+    assert draft.status == EntryStatus.PUBLISHED
+    messages = [str(m) for m in response.context["messages"]]
+    assert "1 entry(ies) published." in messages
+    assert "1 entry(ies) were already published." in messages
+    log = LogEntry.objects.get(object_id=str(draft.pk))
+    assert (log.user, log.get_change_message()) == (editor, "Published (action “Publish”).")
+
+    run_action(editor_client, "unpublish", draft)
+    draft.refresh_from_db()
+    assert draft.status == EntryStatus.DRAFT
+
+
+def test_pin_action_moves_the_pin(editor_client):
+    blog = make_blog()
+    old = make_entry(blog, is_pinned=True)
+    new = make_entry(blog)
+    revision = blog.revision
+
+    run_action(editor_client, "pin", new)
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    blog.refresh_from_db()
+    assert new.is_pinned and not old.is_pinned
+    assert blog.revision > revision  # readers are told
+
+
+def test_pin_action_refuses_two_entries_of_one_blog(editor_client):
+    blog = make_blog(title="Ukraine war")
+    first, second = make_entry(blog), make_entry(blog)
+
+    response = run_action(editor_client, "pin", first, second)
+
+    assert not Entry.objects.filter(is_pinned=True).exists()
+    assert "pick one entry per blog" in response.content.decode()
+    assert "Ukraine war" in response.content.decode()
+
+
+def test_pin_action_pins_one_entry_in_each_of_two_blogs(editor_client):
+    one, two = make_entry(make_blog()), make_entry(make_blog())
+
+    run_action(editor_client, "pin", one, two)
+
+    assert set(Entry.objects.filter(is_pinned=True)) == {one, two}
+
+
+def test_mark_and_unmark_key_event_actions(editor_client):
+    entry = make_entry(make_blog())
+
+    run_action(editor_client, "mark_key_event", entry)
+    entry.refresh_from_db()
+    assert entry.is_key_event
+
+    run_action(editor_client, "unmark_key_event", entry)
+    entry.refresh_from_db()
+    assert not entry.is_key_event
+
+
+def test_add_form_defaults_authors_to_the_editor_and_saves_a_caption(editor_client, editor):
+    blog = make_blog()
+    image = make_image(alt_text="Firefighters at the scene")
+    page = editor_client.get(ADD + f"?blog={blog.pk}")
+    data = form_data(page)
+    assert data["authors"] == str(editor.pk)
+    data.update(
+        {
+            "headline": "Fire in the city centre",
+            "body": "Crews are on site.\n\n- road closed\n- avoid the area",
+            "status": EntryStatus.PUBLISHED,
+            "captions-TOTAL_FORMS": "1",
+            "captions-0-image": str(image.pk),
+            "captions-0-text": "Crews at work",
+            "captions-0-position": "1",
+            "_save": "Save",
+        }
+    )
+
+    response = editor_client.post(ADD, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = Entry.objects.get(headline="Fire in the city centre")
+    assert list(entry.authors.all()) == [editor]
+    assert entry.published_at is not None
+    assert [c.image for c in entry.captions.all()] == [image]
+    assert entry.captions.get().blog == blog
+    assert [b["type"] for b in entry.blocks()] == ["paragraph", "image", "list"]
+
+
+def test_add_form_pinning_a_new_entry_unpins_the_old_one(editor_client):
+    blog = make_blog()
+    old = make_entry(blog, is_pinned=True)
+    page = editor_client.get(ADD + f"?blog={blog.pk}")
+    data = form_data(page, headline="Breaking", is_pinned="on", _save="Save")
+
+    response = editor_client.post(ADD, data)
+
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert not old.is_pinned
+    assert Entry.objects.get(headline="Breaking").is_pinned
+
+
+def test_change_form_shows_rendered_preview(editor_client):
+    entry = make_entry(make_blog(), body="First paragraph.\n\n[Read the report]()")
+    make_caption(entry=entry, text="A burnt-out car", position=1)
+
+    response = editor_client.get(change_url(entry))
+
+    html = response.content.decode()
+    assert '<div class="lb-preview" id="lb-server-preview">' in html
+    assert "<p>First paragraph.</p>" in html
+    assert "Read the report <strong>(link without address)</strong>" in html
+    assert "No file yet:" in html  # the caption's image has no file
+    assert (
+        html.index("First paragraph.</p>")
+        < html.index("A burnt-out car")
+        < html.index("Read the report <strong>")
+    )
+
+
+def test_second_save_of_the_same_entry_is_refused_and_keeps_the_input(editor_client):
+    entry = make_entry(make_blog(), headline="Original", body="Original body.")
+    mine = form_data(editor_client.get(change_url(entry)))
+    theirs = form_data(editor_client.get(change_url(entry)))
+    theirs.update(headline="Their headline", _save="Save")
+    assert editor_client.post(change_url(entry), theirs).status_code == 302
+
+    mine.update(headline="My headline", body="My careful rewrite.", _save="Save")
+    response = editor_client.post(change_url(entry), mine)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else changed this entry" in html
+    assert "were NOT saved" in html
+    assert 'value="My headline"' in html and "My careful rewrite." in html
+    entry.refresh_from_db()
+    assert entry.headline == "Their headline"
+
+    # Pressing Save again, knowingly, replaces their version with mine.
+    again = form_data(response, _save="Save")
+    assert editor_client.post(change_url(entry), again).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.headline, entry.body) == ("My headline", "My careful rewrite.")
+
+
+def test_list_edit_and_actions_also_move_the_version(editor_client):
+    entry = make_entry(make_blog())
+    stale = form_data(editor_client.get(change_url(entry)), headline="Stale", _save="Save")
+
+    run_action(editor_client, "mark_key_event", entry)
+    response = editor_client.post(change_url(entry), stale)
+
+    assert "Someone else changed this entry" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.headline != "Stale" and entry.is_key_event
+
+
+def test_change_history_names_the_changed_fields(editor_client, editor):
+    entry = make_entry(make_blog())
+    data = form_data(editor_client.get(change_url(entry)), headline="New", _save="Save")
+
+    editor_client.post(change_url(entry), data)
+
+    log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
+    assert log.user == editor
+    assert log.get_change_message() == "Changed Headline."
+    history = editor_client.get(reverse("admin:liveblog_entry_history", args=[entry.pk]))
+    assert "Changed Headline." in history.content.decode()
+
+
+def test_correction_on_a_published_entry_records_its_author(editor_client, editor):
+    entry = make_entry(make_blog(), status=EntryStatus.PUBLISHED)
+    data = form_data(editor_client.get(change_url(entry)))
+    data.update(
+        {
+            "corrections-TOTAL_FORMS": "1",
+            "corrections-0-text": "corrected the casualty figure",
+            "corrections-0-created_at_0": "22/11/2026",
+            "corrections-0-created_at_1": "14:05:00",
+            "_save": "Save",
+        }
+    )
+
+    response = editor_client.post(change_url(entry), data)
+
+    assert response.status_code == 302
+    correction = Correction.objects.get(entry=entry)
+    assert (correction.text, correction.author) == ("corrected the casualty figure", editor)
+
+
+def test_correction_on_a_draft_is_refused(editor_client):
+    entry = make_entry(make_blog(), status=EntryStatus.DRAFT)
+    data = form_data(editor_client.get(change_url(entry)))
+    data.update(
+        {
+            "corrections-TOTAL_FORMS": "1",
+            "corrections-0-text": "fixed a typo",
+            "corrections-0-created_at_0": "22/11/2026",
+            "corrections-0-created_at_1": "14:05:00",
+            "_save": "Save",
+        }
+    )
+
+    response = editor_client.post(change_url(entry), data)
+
+    assert response.status_code == 200
+    assert "Corrections are notes readers see under a published entry" in response.content.decode()
+    assert not Correction.objects.exists()
