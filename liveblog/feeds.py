@@ -1,0 +1,71 @@
+"""Atom feeds of a blog's published entries, and of its key events only."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from liveblog.models import Blog, Entry
+from liveblog.views import prepare, with_display_data
+
+FEED_LENGTH = 50
+
+
+class EntriesFeed(Feed):
+    """Newest published entries first. Queries: blog, entries, captions, authors, corrections."""
+
+    feed_type = Atom1Feed
+    description_template = "liveblog/feed_entry.html"
+
+    def get_object(self, request, slug: str) -> Blog:
+        return get_object_or_404(Blog.objects.public(), slug=slug)
+
+    def title(self, blog: Blog) -> str:
+        return blog.title
+
+    def subtitle(self, blog: Blog) -> str:
+        return blog.standfirst
+
+    def link(self, blog: Blog) -> str:
+        return blog.get_absolute_url()
+
+    def feed_url(self, blog: Blog) -> str:
+        return reverse("liveblog:blog-feed", kwargs={"slug": blog.slug})
+
+    def author_name(self, blog: Blog) -> str:
+        return blog.attribution
+
+    def entries(self, blog: Blog):
+        return Entry.objects.published().for_blog(blog)
+
+    def items(self, blog: Blog) -> list[Entry]:
+        entries = self.entries(blog).order_by("-order", "-id")[:FEED_LENGTH]
+        return prepare(with_display_data(entries), blog)
+
+    def item_title(self, entry: Entry) -> str:
+        return entry.headline
+
+    def item_pubdate(self, entry: Entry):
+        # Imported entries may have no time; the feed says nothing rather than invent one.
+        return entry.published_at
+
+    def item_updateddate(self, entry: Entry):
+        return entry.updated_at
+
+    def item_author_name(self, entry: Entry) -> str | None:
+        names = [a.get_full_name() or a.get_username() for a in entry.authors.all()]
+        return ", ".join(names) or None
+
+    def item_categories(self, entry: Entry) -> list[str]:
+        return ["Key event"] if entry.is_key_event else []
+
+
+class KeyEventsFeed(EntriesFeed):
+    def title(self, blog: Blog) -> str:
+        return f"{blog.title}: key events"
+
+    def feed_url(self, blog: Blog) -> str:
+        return reverse("liveblog:blog-key-events-feed", kwargs={"slug": blog.slug})
+
+    def entries(self, blog: Blog):
+        return super().entries(blog).key_events()

@@ -1,0 +1,50 @@
+"""Template helpers for the public pages. None of them run queries."""
+
+from django import template
+
+from liveblog import renditions
+
+register = template.Library()
+
+# How wide a figure is drawn: the full column on phones, at most the column width on desktop.
+FIGURE_SIZES = "(min-width: 46rem) 42rem, 100vw"
+
+
+@register.inclusion_tag("liveblog/_figure.html")
+def figure(caption, *, eager: bool = False) -> dict:
+    """A captioned picture: sized renditions when uploaded, its alt text in a placeholder if not."""
+    image = caption.image
+    context = {"caption": caption, "image": image, "eager": eager}
+    if image.has_file and image.width:
+        context.update(
+            src=renditions.rendition_url(image, min(image.width, 960)),
+            srcset=renditions.srcset(image),
+            srcset_webp=renditions.srcset(image, "webp"),
+            sizes=FIGURE_SIZES,
+        )
+    return context
+
+
+@register.filter
+def rendition(image, width: int) -> str:
+    """The URL of an uploaded image at `width` pixels, or "" when there is no file."""
+    if not image or not image.has_file:
+        return ""
+    return renditions.rendition_url(image, min(int(width), image.width or int(width)))
+
+
+@register.filter
+def safe_url(url: str) -> str:
+    """The URL if it is web or site-relative, "" otherwise (no javascript: links from content)."""
+    url = (url or "").strip()
+    if url.startswith(("https://", "http://", "mailto:")) or (
+        url.startswith("/") and not url.startswith("//")
+    ):
+        return url
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def absolute(context, url: str) -> str:
+    """An absolute URL for social metadata (which must not be relative)."""
+    return context["request"].build_absolute_uri(url) if url else ""

@@ -1,0 +1,22 @@
+"""Public site URLs. Fixed paths come before the `<slug:slug>/` patterns they would match."""
+
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from liveblog import feeds, views
+from liveblog.sitemaps import SITEMAPS
+
+app_name = "liveblog"
+
+urlpatterns = [
+    path("", views.BlogListView.as_view(), name="blog-list"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("<slug:slug>/", views.blog_detail, name="blog-detail"),
+    path("<slug:slug>/entries/", views.entry_page_fragment, name="entry-page"),
+    path("<slug:slug>/entries/<int:pk>/", views.entry_detail, name="entry-detail"),
+    path("<slug:slug>/live/", views.blog_live, name="blog-live"),
+    path("<slug:slug>/live/changes/", views.blog_changes, name="blog-changes"),
+    path("<slug:slug>/feed/", feeds.EntriesFeed(), name="blog-feed"),
+    path("<slug:slug>/feed/key-events/", feeds.KeyEventsFeed(), name="blog-key-events-feed"),
+]

@@ -1,0 +1,86 @@
+"""Atom feeds, the sitemap: published content only."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.utils import timezone
+
+from liveblog.models import BlogStatus, EntryStatus
+from tests.factories import make_blog, make_entry
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    return [entry.find(f"{ATOM}title").text for entry in feed.iter(f"{ATOM}entry")]
+
+
+def test_feed_lists_published_entries_newest_first(client):
+    blog = make_blog()
+    make_entry(blog, headline="First", body="Hello.\n\n- a list")
+    make_entry(blog, headline="Draft", status=EntryStatus.DRAFT)
+    make_entry(blog, headline="Later", published_at=timezone.now() + dt.timedelta(hours=2))
+    make_entry(blog, headline="Second")
+
+    response = client.get(f"/{blog.slug}/feed/")
+
+    assert titles(response) == ["Second", "First"]
+    assert "&lt;li&gt;a list&lt;/li&gt;" in response.content.decode()
+
+
+def test_key_events_feed(client):
+    blog = make_blog()
+    make_entry(blog, headline="Key", is_key_event=True)
+    make_entry(blog, headline="Not key")
+
+    assert titles(client.get(f"/{blog.slug}/feed/key-events/")) == ["Key"]
+
+
+def test_entries_without_a_time_get_no_invented_publication_date(client):
+    blog = make_blog()
+    make_entry(blog, headline="Untimed")
+    timed = make_entry(
+        blog, headline="Timed", published_at=dt.datetime(2022, 2, 7, 9, 0, tzinfo=dt.UTC)
+    )
+
+    feed = ET.fromstring(client.get(f"/{blog.slug}/feed/").content)
+    published = {
+        e.find(f"{ATOM}title").text: e.find(f"{ATOM}published") for e in feed.iter(f"{ATOM}entry")
+    }
+
+    assert published["Untimed"] is None
+    assert published["Timed"].text.startswith(timed.published_at.date().isoformat())
+
+
+def test_draft_blog_has_no_feed(client):
+    blog = make_blog(status=BlogStatus.DRAFT)
+    assert client.get(f"/{blog.slug}/feed/").status_code == 404
+
+
+def test_feed_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    blog = make_blog()
+    for _ in range(30):
+        make_entry(blog)
+    # 1. the blog  2. entries  3. captions and images  4. authors  5. corrections
+    with django_assert_num_queries(5):
+        client.get(f"/{blog.slug}/feed/")
+
+
+def test_sitemap_lists_public_blogs_and_published_entries(client):
+    blog = make_blog()
+    entry = make_entry(blog)
+    draft_entry = make_entry(blog, status=EntryStatus.DRAFT)
+    draft_blog = make_blog(status=BlogStatus.DRAFT)
+    hidden = make_entry(draft_blog)
+
+    body = client.get("/sitemap.xml").content.decode()
+
+    assert f"http://testserver/{blog.slug}/</loc>" in body
+    assert f"/entries/{entry.pk}/</loc>" in body
+    assert f"/entries/{draft_entry.pk}/" not in body
+    assert draft_blog.slug not in body and f"/entries/{hidden.pk}/" not in body

@@ -1,0 +1,408 @@
+"""Public reader pages: the index, a blog's page, entry permalinks, search, renditions."""
+
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from liveblog import renditions
+from liveblog.models import BlogStatus, Correction, Entry, EntryStatus
+from tests.factories import make_blog, make_caption, make_entry, make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def json_ld(page: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    return json.loads(match.group(1))
+
+
+# --- index ---------------------------------------------------------------------------------------
+
+
+def test_index_lists_live_blogs_first_and_hides_drafts(client):
+    closed = make_blog(title="Closed one", status=BlogStatus.CLOSED)
+    live = make_blog(title="Live one")
+    make_blog(title="Secret draft", status=BlogStatus.DRAFT)
+    closed.bump_revision()  # the closed blog changed last, yet the live one still leads
+
+    page = html(client.get("/"))
+
+    assert "Secret draft" not in page
+    assert page.index("Live one") < page.index("Closed one")
+    assert 'class="badge badge--live">Live</span>' in page
+    assert f'datetime="{live.changed_at.isoformat()}"' in page
+
+
+def test_index_is_paginated(client, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 2
+    for n in range(3):
+        make_blog(title=f"Blog number {n}", status=BlogStatus.CLOSED)
+
+    first, second = html(client.get("/")), html(client.get("/?page=2"))
+
+    assert first.count("blog-card__title") == 2 and 'rel="next"' in first
+    assert second.count("blog-card__title") == 1
+
+
+def test_index_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    for _ in range(30):
+        make_blog()
+    # 1. count public blogs for the paginator  2. the page of blogs
+    with django_assert_num_queries(2):
+        client.get("/")
+
+
+# --- a blog's page -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def blog():
+    blog = make_blog(
+        title="Ukraine latest",
+        standfirst="Leaders meet in Washington.",
+        key_points=["Point one", "Point two"],
+        intro="First intro paragraph.\n\nSecond intro paragraph.",
+        attribution="Al Jazeera and news agencies",
+        time_zone="Europe/Kyiv",
+    )
+    make_caption(
+        blog=blog,
+        text="The president speaks",
+        image=make_image(
+            alt_text="A man at a lectern", credit="Andrew Harnik/AP", is_file_photo=True
+        ),
+    )
+    return blog
+
+
+def test_blog_page_shows_the_blog_furniture(client, blog):
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert '<h1 class="blog-header__title">Ukraine latest</h1>' in page
+    assert "Leaders meet in Washington." in page
+    assert '<figure class="figure figure--file">' in page
+    assert "A man at a lectern" in page  # no file: alt text in the placeholder
+    assert "The president speaks" in page and "File photo</span>: Andrew Harnik/AP" in page
+    assert "What you need to know" in page and "<li>Point two</li>" in page
+    assert "<p>First intro paragraph.</p><p>Second intro paragraph.</p>" in page
+    assert "Source: Al Jazeera and news agencies" in page
+    assert '<html lang="en-gb">' in page
+
+
+def test_entries_render_their_blocks_in_order(client, blog):
+    author = get_user_model().objects.create(username="ana", first_name="Ana", last_name="Lee")
+    entry = make_entry(
+        blog,
+        headline="Talks end",
+        body="Opening paragraph.\n\n- first\n- second\n\n[Read more](https://example.com/)"
+        "\n\n[Lost link]()\n\n[interactive: NATO map]\n\n[Bad](javascript:alert)",
+        published_at=dt.datetime(2022, 2, 7, 18, 5, tzinfo=dt.UTC),
+    )
+    entry.authors.add(author)
+    make_caption(entry=entry, position=1, text="At the table", image=make_image(alt_text="Chairs"))
+    Correction.objects.create(entry=entry, text="Corrected the time of the meeting.")
+
+    page = html(client.get(blog.get_absolute_url()))
+    body = page[page.index(f'id="entry-{entry.pk}"') :]
+
+    assert '<time datetime="2022-02-07T18:05:00+00:00">20:05 EET' in body  # in the blog's zone
+    assert "By Ana Lee" in body
+    order = ["Opening paragraph.", "Chairs", "At the table", "<li>first</li>", "Read more"]
+    assert [body.index(text) for text in order] == sorted(body.index(text) for text in order)
+    assert '<a href="https://example.com/">Read more</a>' in body
+    assert '<p class="block-link block-link--stub">Lost link</p>' in body
+    assert "<strong>Interactive:</strong> NATO map" in body
+    assert "javascript:" not in body and 'block-link--stub">Bad<' in body
+    assert "Corrected the time of the meeting." in body
+    assert f'href="{entry.get_absolute_url()}"' in body
+
+
+def test_stream_puts_the_pinned_entry_first_then_newest(client, blog):
+    older = make_entry(blog, headline="Older news")
+    pinned = make_entry(blog, headline="Pinned news")
+    newer = make_entry(blog, headline="Newer news")
+    pinned.pin()
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    positions = [page.index(f'id="entry-{e.pk}"') for e in (pinned, newer, older)]
+    assert positions == sorted(positions)
+
+
+def test_unpublished_and_scheduled_entries_are_absent(client, blog):
+    make_entry(blog, headline="Draft entry", status=EntryStatus.DRAFT)
+    make_entry(
+        blog, headline="Scheduled entry", published_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    make_entry(blog, headline="Visible entry")
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert "Visible entry" in page
+    assert "Draft entry" not in page and "Scheduled entry" not in page
+
+
+def test_key_events_list_and_toggle_work_without_javascript(client, blog):
+    key = make_entry(blog, headline="Key moment", is_key_event=True)
+    make_entry(blog, headline="Ordinary moment")
+
+    everything = html(client.get(blog.get_absolute_url()))
+    only_key = html(client.get(blog.get_absolute_url() + "?key_events=1"))
+
+    assert f'<a data-entry-id="{key.pk}" href="#entry-{key.pk}">Key moment</a>' in everything
+    assert "Ordinary moment" in everything
+    assert "Key moment" in only_key and "Ordinary moment" not in only_key
+    assert f'href="/{blog.slug}/?key_events=1" aria-current="page"' in only_key
+
+
+def test_status_notices(client):
+    upcoming = make_blog(
+        status=BlogStatus.UPCOMING,
+        starts_at=dt.datetime(2030, 5, 1, 9, 0, tzinfo=dt.UTC),
+        time_zone="Europe/London",
+    )
+    closed = make_blog(closed_notice="Thanks for joining us.")
+    closed.close()
+
+    upcoming_page = html(client.get(upcoming.get_absolute_url()))
+    closed_page = html(client.get(closed.get_absolute_url()))
+
+    assert "Live coverage starts at" in upcoming_page and "10:00 BST" in upcoming_page
+    assert "This live blog has ended." in closed_page and "Thanks for joining us." in closed_page
+    assert 'data-status="closed"' in closed_page
+
+
+def test_long_blogs_page_by_entries(client, blog, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 20
+    entries = [make_entry(blog, headline=f"Item {n:02d}") for n in range(25)]
+
+    first = html(client.get(blog.get_absolute_url()))
+    link = re.search(r'href="([^"]*\?before=[^"]*)" data-fragment="([^"]*)"', first)
+    second = html(client.get(link.group(1).replace("&amp;", "&")))
+    fragment = html(client.get(link.group(2).replace("&amp;", "&")))
+
+    assert first.count("<article") == 20 and "Item 24" in first and "Item 04" not in first
+    assert second.count("<article") == 5 and "Item 04" in second and "Item 05" not in second
+    assert "Back to the latest updates" in second and "Older entries" not in second
+    assert fragment.count("<article") == 5 and "<html" not in fragment
+    assert entries[0].get_absolute_url() in fragment
+
+
+def test_draft_blog_is_404_for_readers_and_a_preview_for_staff(client, blog):
+    blog.status = BlogStatus.DRAFT
+    blog.save()
+    entry = make_entry(blog, headline="Prepared entry")
+    staff = get_user_model().objects.create(username="editor", is_staff=True)
+
+    assert client.get(blog.get_absolute_url()).status_code == 404
+    assert client.get(entry.get_absolute_url()).status_code == 404
+    assert client.get(f"/{blog.slug}/live/").status_code == 404
+    client.force_login(staff)
+    preview = client.get(blog.get_absolute_url())
+
+    assert "Preview: this blog is a draft" in html(preview) and "Prepared entry" in html(preview)
+    assert "no-store" in preview["Cache-Control"] and "ETag" not in preview
+    assert 'data-preview="1"' in html(preview)
+
+
+def test_blog_page_answers_conditional_requests(client, blog):
+    make_entry(blog)
+    response = client.get(blog.get_absolute_url())
+
+    assert (
+        "public" in response["Cache-Control"]
+        and "stale-while-revalidate" in response["Cache-Control"]
+    )
+    assert (
+        client.get(blog.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    )
+    assert (
+        client.get(
+            blog.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]
+        ).status_code
+        == 304
+    )
+    make_entry(blog)
+    assert (
+        client.get(blog.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
+    )
+
+
+def test_structured_data_and_sharing_tags(client, blog):
+    make_entry(blog, headline="Timed", published_at=dt.datetime(2022, 2, 7, 9, 0, tzinfo=dt.UTC))
+    make_entry(blog, headline="Untimed", body="Just words.")
+    blog.starts_at = dt.datetime(2022, 2, 7, 8, 0, tzinfo=dt.UTC)
+    blog.save()
+    blog.close()
+
+    page = html(client.get(blog.get_absolute_url()))
+    data = json_ld(page)
+
+    assert data["@type"] == "LiveBlogPosting"
+    assert data["coverageStartTime"].startswith("2022-02-07T08:00:00")
+    assert "coverageEndTime" in data
+    untimed, timed = data["liveBlogUpdate"]
+    assert untimed == {
+        "@type": "BlogPosting",
+        "headline": "Untimed",
+        "url": untimed["url"],
+        "articleBody": "Just words.",
+    }
+    assert timed["datePublished"].startswith("2022-02-07T09:00:00")
+    assert f'<link rel="canonical" href="http://testserver/{blog.slug}/">' in page
+    assert '<meta property="og:title" content="Ukraine latest">' in page
+    assert '<meta name="twitter:card"' in page
+    assert f'title="Ukraine latest: key events" href="/{blog.slug}/feed/key-events/"' in page
+
+
+def test_blog_page_runs_a_fixed_number_of_queries(client, blog, django_assert_num_queries):
+    author = get_user_model().objects.create(username="writer")
+    entries = Entry.objects.bulk_create(
+        Entry(
+            blog=blog,
+            headline=f"Bulk {n}",
+            body="Para.\n\n- item",
+            order=n,
+            status=EntryStatus.PUBLISHED,
+            is_key_event=n % 50 == 0,
+        )
+        for n in range(1, 2001)
+    )
+    Entry.authors.through.objects.bulk_create(
+        Entry.authors.through(entry_id=e.pk, user_id=author.pk) for e in entries[-30:]
+    )
+    make_caption(entry=entries[-1])
+    Correction.objects.create(entry=entries[-2], text="Fixed.")
+
+    # 0. the blog's state for the response cache (liveblog.caching; a cache hit stops there)
+    # 1. the blog with its newest due time (subquery)  2. the hero caption and its image
+    # 3. one page of entries  4. their captions and images  5. their authors
+    # 6. their corrections  7. the key-events list
+    with django_assert_num_queries(8):
+        response = client.get(blog.get_absolute_url())
+    assert response.content.decode().count("<article") == 20
+    # Older pages cost the same.
+    with django_assert_num_queries(8):
+        client.get(blog.get_absolute_url() + f"?before={entries[1000].order}.{entries[1000].pk}")
+    # A conditional request that matches costs one query (the state; the page is cached).
+    with django_assert_num_queries(1):
+        assert (
+            client.get(blog.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"]).status_code
+            == 304
+        )
+
+
+# --- entry permalinks ----------------------------------------------------------------------------
+
+
+def test_entry_permalink_has_its_own_title_and_link_back(client, blog):
+    entry = make_entry(blog, headline="Summit ends", body="Leaders left.\n\nMore later.")
+
+    page = html(client.get(entry.get_absolute_url()))
+
+    assert "<title>Summit ends – Ukraine latest</title>" in page
+    assert '<h1 class="entry__headline"' in page
+    assert '<meta property="og:title" content="Summit ends">' in page
+    assert '<meta name="description" content="Leaders left. More later.">' in page
+    assert f'href="/{blog.slug}/?before={entry.order}.{entry.pk + 1}#entry-{entry.pk}"' in page
+    assert json_ld(page)["@type"] == "BlogPosting"
+
+
+def test_entry_permalink_link_back_lands_on_a_page_holding_the_entry(client, blog, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 3
+    entries = [make_entry(blog) for _ in range(8)]
+    target = entries[2]
+
+    permalink = html(client.get(target.get_absolute_url()))
+    back = re.search(rf'href="([^"]*)#entry-{target.pk}"', permalink).group(1)
+
+    assert f'id="entry-{target.pk}"' in html(client.get(back))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": EntryStatus.DRAFT},
+        {"published_at": dt.datetime(2999, 1, 1, tzinfo=dt.UTC)},
+    ],
+)
+def test_unpublished_entry_permalinks_are_404(client, blog, fields):
+    entry = make_entry(blog, **fields)
+    assert client.get(entry.get_absolute_url()).status_code == 404
+
+
+def test_entry_page_runs_a_fixed_number_of_queries(client, blog, django_assert_num_queries):
+    entry = make_entry(blog, body="One.\n\nTwo.")
+    make_caption(entry=entry)
+    Correction.objects.create(entry=entry, text="Fixed.")
+    # 0. the blog's state for the response cache (liveblog.caching; a cache hit stops there)
+    # 1. the entry with its blog  2. captions and images  3. authors  4. corrections
+    with django_assert_num_queries(5):
+        client.get(entry.get_absolute_url())
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def test_search_finds_published_blogs_and_entries_only(client, blog):
+    make_entry(blog, headline="Ceasefire agreed", body="Both sides signed.")
+    make_entry(blog, headline="Ceasefire draft", status=EntryStatus.DRAFT)
+    hidden = make_blog(title="Ceasefire hidden blog", status=BlogStatus.DRAFT)
+    make_entry(hidden, headline="Ceasefire in a draft blog")
+
+    page = html(client.get("/search/?q=ceasefire"))
+
+    assert "Ceasefire agreed" in page and "Both sides signed." in page
+    assert "Ceasefire draft" not in page and "hidden blog" not in page and "draft blog" not in page
+    assert "Ukraine latest" in html(client.get("/search/?q=ukraine"))
+    assert "No updates match." in html(client.get("/search/?q=nothingmatches"))
+
+
+# --- renditions ----------------------------------------------------------------------------------
+
+
+def upload(width: int = 1600, height: int = 900) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_renditions_are_made_lazily_in_jpeg_and_webp(media_root):
+    image = make_image(file=upload())
+
+    url = renditions.rendition_url(image, 640)
+    webp = renditions.rendition_url(image, 320, "webp")
+
+    assert url.endswith("-640w.jpg") and webp.endswith("-320w.webp")
+    made = media_root / renditions.rendition_name(image, 640)
+    with PILImage.open(made) as picture:
+        assert picture.size == (640, 360) and picture.format == "JPEG"
+    assert renditions.srcset(image).split(", ")[-1].endswith("-1280w.jpg 1280w")
+
+
+def test_small_images_are_not_enlarged(media_root):
+    image = make_image(file=upload(500, 300))
+    assert renditions.widths_for(image) == [320, 500]
+
+
+def test_uploaded_figures_use_sized_renditions(client, blog, media_root):
+    entry = make_entry(blog)
+    make_caption(entry=entry, image=make_image(file=upload(), alt_text="Teal square"))
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert '<source type="image/webp" srcset="' in page
+    assert re.search(r'<img src="[^"]+-960w\.jpg" srcset="[^"]+320w, [^"]+640w', page)
+    assert 'alt="Teal square" width="1600" height="900"' in page

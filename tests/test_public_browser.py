@@ -1,0 +1,120 @@
+"""The reader pages in a real browser (Debian chromium through Playwright)."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from liveblog.models import Blog
+from tests.factories import make_entry
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def seeds(settings):
+    """The two seed blogs, imported as `manage.py import_seeds` does."""
+    call_command("import_seeds", verbosity=0, stdout=io.StringIO())
+    return {blog.source_format: blog for blog in Blog.objects.all()}
+
+
+def live_checks(page) -> list[str]:
+    """Record every request the page makes to a live check URL."""
+    urls: list[str] = []
+    page.on(
+        "request", lambda request: urls.append(request.url) if "/live/" in request.url else None
+    )
+    return urls
+
+
+def test_seed_blog_renders_across_pages_and_loads_older_entries_in_place(
+    page, live_server, seeds, settings, artifacts_dir
+):
+    settings.LIVEBLOG_PAGE_SIZE = 20
+    blog = seeds["A"]
+    assert blog.entries.count() == 34
+
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + blog.get_absolute_url())
+    page.screenshot(path=artifacts_dir / "blog-phone.png", full_page=True)
+
+    assert page.locator("h1").inner_text() == blog.title
+    assert page.locator("#entries > article.entry").count() == 20
+    assert page.locator("figure.figure--file").count() >= 2  # hero and entry figures, "File"
+    assert "This live blog has ended." in page.locator(".notice--closed").inner_text()
+    assert page.locator("#liveblog").get_attribute("data-polling") == "off"
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    url_before = page.url
+    page.get_by_role("link", name="Older entries").click()
+    page.wait_for_function("document.querySelectorAll('#entries > article.entry').length === 34")
+    assert page.url == url_before  # loaded in place, no navigation
+    assert page.locator(".older__link").count() == 0
+    assert page.locator("article.entry").count() == 34
+
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=artifacts_dir / "blog-desktop.png", full_page=True)
+    other = seeds["B"]
+    page.goto(live_server.url + other.get_absolute_url())
+    assert page.get_by_role("heading", name="What you need to know").is_visible()
+    assert page.locator(".key-points li").count() == len(other.key_points) > 0
+    page.screenshot(path=artifacts_dir / "key-points-desktop.png", full_page=False)
+    assert page.console_errors == []
+
+
+def test_new_entry_appears_behind_a_button_and_closing_stops_polling(
+    page, live_server, seeds, settings, artifacts_dir
+):
+    settings.LIVEBLOG_POLL_SECONDS = 1
+    blog = seeds["A"]
+    blog.go_live()
+    checks = live_checks(page)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + blog.get_absolute_url())
+    page.wait_for_function("document.getElementById('liveblog').dataset.polling === 'on'")
+    first_before = page.locator("#entries > article.entry").first.get_attribute("id")
+    page.evaluate("window.scrollTo(0, 1500)")
+    scroll_before = page.evaluate("window.scrollY")
+
+    entry = make_entry(blog, headline="Breaking: talks resume", body="Negotiators returned.")
+
+    button = page.locator("#new-updates")
+    button.wait_for(state="visible", timeout=10_000)
+    assert button.inner_text() == "1 new update"
+    assert page.evaluate("window.scrollY") == scroll_before  # nothing moved under the reader
+    assert page.locator("#entries > article.entry").first.get_attribute("id") == first_before
+    page.wait_for_function("document.getElementById('live-status').textContent === '1 new update'")
+    page.screenshot(path=artifacts_dir / "new-updates-phone.png")
+    button.click()
+    first = page.locator("#entries > article.entry").first
+    assert first.get_attribute("id") == f"entry-{entry.pk}"
+    assert "Breaking: talks resume" in first.inner_text()
+    assert button.is_hidden()
+
+    blog.close()
+    page.wait_for_function(
+        "document.getElementById('liveblog').dataset.polling === 'off'", timeout=10_000
+    )
+    assert page.locator("#closed-notice").is_visible()
+    count = len(checks)
+    page.wait_for_timeout(2_500)
+    assert len(checks) == count  # no more checks once closed
+    assert all(re.search(r"/live/(changes/\?since=\d+&due=\d+)?$", url) for url in checks)
+    assert page.console_errors == []
+
+
+def test_closed_blog_never_polls(page, live_server, seeds, settings):
+    settings.LIVEBLOG_POLL_SECONDS = 1
+    checks = live_checks(page)
+    page.goto(live_server.url + seeds["A"].get_absolute_url())
+    page.wait_for_timeout(2_500)
+    assert checks == []
+    assert page.console_errors == []
