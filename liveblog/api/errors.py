@@ -1,0 +1,67 @@
+"""One error body for every API failure: {"status", "code", "detail", "errors"}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The resource changed since you read it: fetch it again and reapply your change."
+    )
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource is in use."
+    default_code = "conflict"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer (documentation only)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. invalid, not_found.")
+    detail = serializers.CharField(help_text="A sentence for humans.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Field name -> list of messages (validation errors only; "
+        "non_field_errors for the object as a whole). Empty for other errors.",
+    )
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = {
+            "status": response.status_code,
+            "code": "invalid",
+            "detail": "Invalid input.",
+            "errors": errors,
+        }
+    else:
+        detail = getattr(exc, "detail", "")
+        code = detail.code if isinstance(detail, exceptions.ErrorDetail) else "error"
+        body = {
+            "status": response.status_code,
+            "code": code,
+            "detail": str(detail),
+            "errors": {},
+        }
+    response.data = body
+    return response

@@ -1,0 +1,131 @@
+"""Pagination with strict parameters: a bad page size or cursor is a 400, never a 500."""
+
+from django.conf import settings
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+
+def page_size_from(request, param: str, default: int) -> int:
+    raw = request.query_params.get(param)
+    if raw is None or raw == "":
+        return default
+    maximum = settings.LIVEBLOG_API_MAX_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError({param: [f"Must be a whole number from 1 to {maximum}."]})
+    return int(raw)
+
+
+class PagePagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.LIVEBLOG_API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return page_size_from(request, self.page_size_query_param, self.page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
+        return parameters
+
+
+class EntryCursorPagination(pagination.CursorPagination):
+    """A blog's entries, newest first (highest order), in stable pages."""
+
+    ordering = ("-order", "-id")
+    page_size_query_param = "page_size"
+    invalid_cursor_message = "Malformed cursor: use the next or previous link as given."
+
+    @property
+    def max_page_size(self) -> int:
+        return settings.LIVEBLOG_API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return page_size_from(request, self.page_size_query_param, settings.LIVEBLOG_PAGE_SIZE)
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
+        # The position is compared with Entry.order, so it must be a whole number.
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except ValueError:
+                raise ValidationError(
+                    {self.cursor_query_param: [self.invalid_cursor_message]}
+                ) from None
+        return cursor
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+    def get_paginated_response(self, data, *, since: int = 0):
+        return self.feed_response(
+            data, next_url=self.get_next_link(), previous_url=self.get_previous_link(), since=since
+        )
+
+    @staticmethod
+    def feed_response(data, *, next_url, previous_url, since: int, removed=(), has_more=None):
+        return Response(
+            {
+                "next": next_url,
+                "previous": previous_url,
+                "since": since,
+                "has_more": bool(next_url) if has_more is None else has_more,
+                "removed": list(removed),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "since", "has_more", "removed", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "Listing: the next (older) page. Change feed: the URL to "
+                    "poll next, with ?since= set.",
+                },
+                "previous": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "Listing: the previous (newer) page. Change feed: null.",
+                },
+                "since": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Pass as ?since= to get only what changed after this "
+                    "response (a blog revision).",
+                },
+                "has_more": {
+                    "type": "boolean",
+                    "description": "More results wait at `next` right now.",
+                },
+                "removed": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Change feed: ids of entries deleted or unpublished since the "
+                    "given revision; drop them if shown. Always empty when listing.",
+                },
+                "results": schema,
+            },
+        }

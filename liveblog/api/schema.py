@@ -1,0 +1,68 @@
+"""OpenAPI generation: every operation documents the error answers it can give."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import SAFE_METHODS
+
+from liveblog.api.errors import ErrorSerializer
+
+ERRORS = {
+    "400": "Invalid query parameter, cursor or body; `errors` names the fields.",
+    "401": "Missing or invalid credentials (Token or session).",
+    "403": "Signed in, but without the model permission for this change.",
+    "404": "No such object or page, or not visible to the caller.",
+    "406": "Unsupported version requested in the Accept header (only version=1).",
+    "409": "The image is still placed in a blog or entry; remove its captions first.",
+    "412": "If-Match does not name the current ETag: the entry changed since it was read.",
+    "415": "Unsupported request body type.",
+    "429": "Too many requests from an anonymous caller; retry after Retry-After seconds.",
+}
+
+
+class ApiSchema(AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        # Reads need no credentials (ReadOrModelPermissions), like IsAuthenticatedOrReadOnly.
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # An empty query value means "no filter" (browsable API forms send every field).
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_codes():
+            responses.setdefault(
+                code,
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=ERRORS[code]),
+                    code,
+                    direction=direction,
+                ),
+            )
+        if self.method == "GET" and self.view.action in getattr(self.view, "conditional_get", ()):
+            responses["304"] = {
+                "description": "Not modified: If-None-Match or If-Modified-Since "
+                "still match (ETag / Last-Modified)."
+            }
+        return responses
+
+    def error_codes(self) -> list[str]:
+        codes = ["400", "401", "406", "429"]
+        if self.method != "GET":
+            codes.append("403")
+        if self.method in {"POST", "PUT", "PATCH"}:
+            codes.append("415")
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")
+        if self.method in {"PUT", "PATCH", "DELETE"} and getattr(self.view, "if_match", False):
+            codes.append("412")
+        if self.method == "DELETE" and getattr(self.view, "protected_delete", False):
+            codes.append("409")
+        return sorted(codes)

@@ -1,0 +1,344 @@
+"""Shapes of blogs, entries, images and captions as the API reads and writes them."""
+
+from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from PIL import Image as PILImage
+from rest_framework import serializers
+
+from liveblog import body as body_markup
+from liveblog import renditions
+from liveblog.models import Blog, Caption, Entry, Image
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+
+
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}],
+        "description": "An http(s) address, or empty when unknown.",
+    }
+)
+class OptionalURLField(serializers.URLField):
+    """A URL that may be left empty (the model stores "")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+
+def absolute(request, url: str) -> str | None:
+    if not url:
+        return None
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class RenditionSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    url = serializers.URLField()
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    """An image; uploads are multipart with the picture in `file`."""
+
+    file = serializers.ImageField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=False,
+        help_text="JPEG, PNG, GIF or WebP. Size and pixel count are limited "
+        "(LIVEBLOG_MAX_IMAGE_BYTES, LIVEBLOG_MAX_IMAGE_PIXELS).",
+    )
+    has_file = serializers.BooleanField(read_only=True)
+    source_url = OptionalURLField()
+    renditions = serializers.SerializerMethodField(
+        help_text="Resized copies (JPEG), narrowest first; empty without a file."
+    )
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "alt_text",
+            "credit",
+            "is_file_photo",
+            "file",
+            "has_file",
+            "width",
+            "height",
+            "renditions",
+            "source_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["width", "height", "created_at", "updated_at"]
+
+    def to_representation(self, image):
+        data = super().to_representation(image)
+        # DRF leaves an empty file as ""; readers get null instead.
+        data["file"] = data["file"] or None
+        return data
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, image) -> list[dict]:
+        request = self.context.get("request")
+        return [
+            {"width": width, "url": absolute(request, renditions.rendition_url(image, width))}
+            for width in renditions.widths_for(image)
+        ]
+
+    def validate_file(self, upload):
+        if upload is None:
+            return upload
+        if upload.size > settings.LIVEBLOG_MAX_IMAGE_BYTES:
+            raise serializers.ValidationError(
+                f"The file is larger than {settings.LIVEBLOG_MAX_IMAGE_BYTES} bytes."
+            )
+        upload.seek(0)
+        with PILImage.open(upload) as picture:
+            kind, (width, height) = picture.format, picture.size
+        upload.seek(0)
+        if kind not in ALLOWED_IMAGE_FORMATS:
+            raise serializers.ValidationError("Upload a JPEG, PNG, GIF or WebP picture.")
+        if width * height > settings.LIVEBLOG_MAX_IMAGE_PIXELS:
+            raise serializers.ValidationError(
+                f"The picture has more than {settings.LIVEBLOG_MAX_IMAGE_PIXELS} pixels."
+            )
+        return upload
+
+
+class HeroSerializer(serializers.Serializer):
+    caption_id = serializers.IntegerField(source="id")
+    caption = serializers.CharField(source="text")
+    image = ImageSerializer()
+
+
+class BlogSerializer(serializers.ModelSerializer):
+    """A blog with everything its reader page shows above the entries."""
+
+    url = serializers.SerializerMethodField(help_text="The reader page.")
+    entries_url = serializers.HyperlinkedIdentityField(
+        view_name="api:blog-entries-list", lookup_field="slug", lookup_url_kwarg="blog_slug"
+    )
+    key_points = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, max_length=50
+    )
+    intro_paragraphs = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The intro, split into paragraphs."
+    )
+    hero = serializers.SerializerMethodField()
+    source_url = OptionalURLField()
+    entry_count = serializers.IntegerField(read_only=True, help_text="Published entries.")
+    key_event_count = serializers.IntegerField(read_only=True, help_text="Published key events.")
+
+    class Meta:
+        model = Blog
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "entries_url",
+            "title",
+            "standfirst",
+            "status",
+            "coverage_date",
+            "starts_at",
+            "closed_at",
+            "time_zone",
+            "key_points",
+            "intro",
+            "intro_paragraphs",
+            "hero",
+            "entry_count",
+            "key_event_count",
+            "closed_notice",
+            "attribution",
+            "source_published",
+            "source_updated",
+            "source_url",
+            "revision",
+            "changed_at",
+            "created_at",
+        ]
+        read_only_fields = ["closed_at", "revision", "changed_at", "created_at"]
+        extra_kwargs = {
+            "changed_at": {"help_text": "Last updated: the last change a reader could see."},
+            "revision": {"help_text": "Grows with every reader-visible change in the blog."},
+        }
+
+    def get_url(self, blog) -> str:
+        return absolute(self.context.get("request"), blog.get_absolute_url())
+
+    @extend_schema_field(HeroSerializer(allow_null=True))
+    def get_hero(self, blog) -> dict | None:
+        """Reads blog.hero_captions (prefetched by the view)."""
+        heroes = getattr(blog, "hero_captions", None)
+        if heroes is None:
+            heroes = list(blog.captions.filter(entry__isnull=True).select_related("image"))
+        if not heroes:
+            return None
+        return HeroSerializer(heroes[0], context=self.context).data
+
+    def validate_key_points(self, points: list[str]) -> list[str]:
+        return [point.strip() for point in points if point.strip()]
+
+    def to_representation(self, blog):
+        data = super().to_representation(blog)
+        # Counts are annotated by the view's queryset; a freshly written blog has none yet.
+        for field in ("entry_count", "key_event_count"):
+            if data.get(field) is None:
+                data[field] = 0
+        return data
+
+
+class ParagraphBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["paragraph"])
+    text = serializers.CharField()
+
+
+class ListBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["list"])
+    items = serializers.ListField(child=serializers.CharField())
+
+
+class LinkBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["link"])
+    text = serializers.CharField()
+    url = serializers.CharField(required=False, help_text="Absent while the address is unknown.")
+
+
+class InteractiveBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["interactive"])
+    title = serializers.CharField()
+
+
+class ImageBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["image"])
+    caption_id = serializers.IntegerField()
+    caption = serializers.CharField()
+    alt = serializers.CharField()
+    credit = serializers.CharField()
+    file_photo = serializers.BooleanField()
+    image = ImageSerializer()
+
+
+BLOCKS_SCHEMA = PolymorphicProxySerializer(
+    component_name="Block",
+    serializers={
+        "paragraph": ParagraphBlock,
+        "list": ListBlock,
+        "link": LinkBlock,
+        "interactive": InteractiveBlock,
+        "image": ImageBlock,
+    },
+    resource_type_field_name="type",
+    many=True,
+)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    """An entry. Write its text as `body` markup; `blocks` is the same text parsed, with images."""
+
+    blog = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    url = serializers.SerializerMethodField(help_text="The entry's reader page.")
+    body = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=body_markup.HELP_TEXT,
+        style={"base_template": "textarea.html"},
+    )
+    blocks = serializers.SerializerMethodField(
+        help_text="The body as blocks, with the entry's images placed among them."
+    )
+    corrections = CorrectionSerializer(many=True, read_only=True)
+    authors = serializers.SerializerMethodField(help_text="Authors' full names.")
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id",
+            "blog",
+            "url",
+            "headline",
+            "body",
+            "blocks",
+            "published_at",
+            "order",
+            "is_key_event",
+            "is_pinned",
+            "status",
+            "authors",
+            "corrections",
+            "revision",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["revision", "version", "created_at", "updated_at"]
+        extra_kwargs = {
+            "order": {"required": False, "help_text": "Higher shows first; new entries go on top."},
+            "published_at": {
+                "help_text": "Null for imported entries without a time; a future "
+                "time schedules the entry."
+            },
+            "version": {"help_text": "Grows on every save; the ETag to send back in If-Match."},
+        }
+
+    def get_url(self, entry) -> str:
+        return absolute(self.context.get("request"), entry.get_absolute_url())
+
+    @extend_schema_field(BLOCKS_SCHEMA)
+    def get_blocks(self, entry) -> list[dict]:
+        """Reads entry.captions.all(): the view prefetches captions with their images."""
+        placed = [(caption.position, self.image_block(caption)) for caption in entry.captions.all()]
+        return body_markup.place_images(entry.text_blocks(), placed)
+
+    def image_block(self, caption: Caption) -> dict:
+        return {
+            **caption.as_block(),
+            "caption_id": caption.pk,
+            "image": ImageSerializer(caption.image, context=self.context).data,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_authors(self, entry) -> list[str]:
+        names = (author.get_full_name() for author in entry.authors.all())
+        return [name for name in names if name]
+
+
+class CaptionSerializer(serializers.ModelSerializer):
+    """An image placed in an entry, or (entry null) a blog's hero."""
+
+    blog = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Blog.objects.all(),
+        required=False,
+        help_text="The blog's slug; taken from the entry when left out.",
+    )
+    image_detail = ImageSerializer(source="image", read_only=True)
+
+    class Meta:
+        model = Caption
+        fields = ["id", "blog", "entry", "image", "image_detail", "text", "position"]
+
+    def validate(self, attrs):
+        entry = attrs.get("entry", getattr(self.instance, "entry", None))
+        blog = attrs.get("blog", getattr(self.instance, "blog", None))
+        if blog is None and entry is None:
+            raise serializers.ValidationError({"blog": ["Give the blog, the entry, or both."]})
+        if blog is None:
+            attrs["blog"] = blog = entry.blog
+        caption = Caption(
+            pk=getattr(self.instance, "pk", None),
+            blog=blog,
+            entry=entry,
+            image=attrs.get("image", getattr(self.instance, "image", None)),
+        )
+        caption.clean()
+        caption.validate_constraints()
+        return attrs

@@ -1,0 +1,11 @@
+"""Anonymous rate limiting, configured by settings.LIVEBLOG_API_ANON_RATE at request time."""
+
+from django.conf import settings
+from rest_framework.throttling import AnonRateThrottle
+
+
+class AnonThrottle(AnonRateThrottle):
+    def get_rate(self) -> str | None:
+        # Read per request, not at import like DRF's THROTTLE_RATES, so tests and
+        # deployments can change it; an empty rate means no limit.
+        return settings.LIVEBLOG_API_ANON_RATE or None

@@ -1,0 +1,26 @@
+"""REST API URLs, mounted at /api/. The version travels in the Accept header (version=1)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from liveblog.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("blogs", views.BlogViewSet, basename="blog")
+router.register(
+    r"blogs/(?P<blog_slug>[-\w]+)/entries", views.BlogEntryViewSet, basename="blog-entries"
+)
+router.register("entries", views.EntryViewSet, basename="entry")
+router.register("images", views.ImageViewSet, basename="image")
+router.register("captions", views.CaptionViewSet, basename="caption")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+    # Anything else under /api/ answers in the API's error shape rather than an HTML page.
+    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
+]

@@ -1,0 +1,249 @@
+"""Writing through the API: permissions, validation, uploads and optimistic concurrency."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from liveblog.models import BlogStatus, Caption, Entry, EntryRemoval, EntryStatus, Image
+from tests.factories import image_upload, make_blog, make_caption, make_entry, make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_writes_are_401(api_client):
+    blog = make_blog()
+    entry = make_entry(blog)
+    attempts = [
+        api_client.post("/api/blogs/", {"title": "T", "slug": "t"}),
+        api_client.post(f"/api/blogs/{blog.slug}/entries/", {"headline": "H"}),
+        api_client.patch(f"/api/entries/{entry.pk}/", {"headline": "H"}),
+        api_client.delete(f"/api/entries/{entry.pk}/"),
+        api_client.post("/api/images/", {"alt_text": "A"}),
+    ]
+    assert [r.status_code for r in attempts] == [401] * 5
+    assert attempts[0].json()["code"] == "not_authenticated"
+    assert attempts[0]["WWW-Authenticate"] == "Token"
+
+
+def test_users_without_permissions_are_403(api_reader_client):
+    blog = make_blog()
+    entry = make_entry(blog)
+    attempts = [
+        api_reader_client.post("/api/blogs/", {"title": "T", "slug": "t"}),
+        api_reader_client.post(f"/api/blogs/{blog.slug}/entries/", {"headline": "H"}),
+        api_reader_client.patch(f"/api/entries/{entry.pk}/", {"headline": "H"}),
+        api_reader_client.delete(f"/api/entries/{entry.pk}/"),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 4
+    assert attempts[0].json()["code"] == "permission_denied"
+
+
+def test_users_without_permissions_see_no_drafts(api_reader_client):
+    blog = make_blog()
+    make_entry(blog, status=EntryStatus.DRAFT)
+    make_blog(status=BlogStatus.DRAFT)
+    assert len(api_reader_client.get("/api/blogs/").json()["results"]) == 1
+    assert api_reader_client.get(f"/api/blogs/{blog.slug}/entries/").json()["results"] == []
+
+
+def test_editor_creates_a_blog_and_sets_it_live(api_editor_client):
+    response = api_editor_client.post(
+        "/api/blogs/",
+        {"title": "Storm", "slug": "storm", "key_points": ["Winds of 100mph"], "status": "draft"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["key_points"] == ["Winds of 100mph"]
+    assert response.json()["entry_count"] == 0
+
+    live = api_editor_client.patch("/api/blogs/storm/", {"status": "live"}, format="json")
+    assert live.json()["status"] == "live"
+    closed = api_editor_client.patch("/api/blogs/storm/", {"status": "closed"}, format="json")
+    assert closed.json()["closed_at"] is not None
+    assert closed.json()["revision"] > live.json()["revision"]
+
+
+def test_blog_validation_errors_name_the_fields(api_editor_client):
+    make_blog(slug="taken")
+    response = api_editor_client.post(
+        "/api/blogs/", {"title": "", "slug": "taken", "time_zone": "Mars/Olympus"}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body["errors"]) == {"title", "slug", "time_zone"}
+    assert body["code"] == "invalid"
+
+
+def test_editor_sees_drafts(api_editor_client):
+    blog = make_blog(status=BlogStatus.DRAFT)
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    assert [
+        e["id"] for e in api_editor_client.get(f"/api/blogs/{blog.slug}/entries/").json()["results"]
+    ] == [draft.pk]
+    assert api_editor_client.get(f"/api/entries/{draft.pk}/").status_code == 200
+
+
+def test_editor_adds_an_entry_as_markup(api_editor_client, api_editor):
+    blog = make_blog()
+    response = api_editor_client.post(
+        f"/api/blogs/{blog.slug}/entries/",
+        {"headline": "Polls open", "body": "Queues.\n\n- Leeds\n- York", "status": "published"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["blocks"] == [
+        {"type": "paragraph", "text": "Queues."},
+        {"type": "list", "items": ["Leeds", "York"]},
+    ]
+    assert data["authors"] == ["Api-Editor"]
+    entry = Entry.objects.get(pk=data["id"])
+    assert entry.blog == blog
+    assert list(entry.authors.all()) == [api_editor]
+
+
+def test_pinning_through_the_api_unpins_the_other_entry(api_editor_client):
+    blog = make_blog()
+    first = make_entry(blog, is_pinned=True)
+    second = make_entry(blog)
+    response = api_editor_client.patch(
+        f"/api/entries/{second.pk}/", {"is_pinned": True}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["is_pinned"] is True
+    first.refresh_from_db()
+    assert first.is_pinned is False
+
+
+def test_update_honours_if_match(api_editor_client):
+    entry = make_entry(make_blog(), headline="First")
+    etag = api_editor_client.get(f"/api/entries/{entry.pk}/")["ETag"]
+
+    ok = api_editor_client.patch(
+        f"/api/entries/{entry.pk}/", {"headline": "Second"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert ok.status_code == 200
+    assert ok["ETag"] != etag
+
+    stale = api_editor_client.patch(
+        f"/api/entries/{entry.pk}/", {"headline": "Third"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    entry.refresh_from_db()
+    assert entry.headline == "Second"
+
+    fresh = api_editor_client.patch(
+        f"/api/entries/{entry.pk}/", {"headline": "Third"}, format="json", HTTP_IF_MATCH=ok["ETag"]
+    )
+    assert fresh.status_code == 200
+
+
+def test_delete_honours_if_match_and_records_the_removal(api_editor_client):
+    entry = make_entry(make_blog())
+    stale = api_editor_client.delete(f"/api/entries/{entry.pk}/", HTTP_IF_MATCH='"entry-0-v0"')
+    assert stale.status_code == 412
+    gone = api_editor_client.delete(
+        f"/api/entries/{entry.pk}/", HTTP_IF_MATCH=f'"entry-{entry.pk}-v{entry.version}"'
+    )
+    assert gone.status_code == 204
+    assert EntryRemoval.objects.filter(entry_id=entry.pk).exists()
+
+
+def test_image_upload_is_validated(api_editor_client, media_root, settings):
+    ok = api_editor_client.post(
+        "/api/images/",
+        {"alt_text": "A red square", "credit": "Us", "file": image_upload(width=64, height=48)},
+    )
+    assert ok.status_code == 201, ok.content
+    assert (ok.json()["width"], ok.json()["height"]) == (64, 48)
+    assert ok.json()["file"].startswith("http://testserver/media/images/")
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    not_a_picture = api_editor_client.post(
+        "/api/images/", {"alt_text": "x", "file": SimpleUploadedFile("x.png", b"not an image")}
+    )
+    assert not_a_picture.status_code == 400
+    assert "file" in not_a_picture.json()["errors"]
+
+    settings.LIVEBLOG_MAX_IMAGE_PIXELS = 100
+    too_many_pixels = api_editor_client.post(
+        "/api/images/", {"alt_text": "x", "file": image_upload()}
+    )
+    assert too_many_pixels.status_code == 400
+    assert "pixels" in too_many_pixels.json()["errors"]["file"][0]
+
+    settings.LIVEBLOG_MAX_IMAGE_BYTES = 10
+    too_big = api_editor_client.post("/api/images/", {"alt_text": "x", "file": image_upload()})
+    assert too_big.status_code == 400
+    assert "bytes" in too_big.json()["errors"]["file"][0]
+    assert Image.objects.count() == 1
+
+
+def test_image_edit_moves_the_entries_showing_it(api_editor_client):
+    entry = make_entry(make_blog())
+    caption = make_caption(entry=entry)
+    entry.refresh_from_db()
+    before = entry.revision
+    response = api_editor_client.patch(
+        f"/api/images/{caption.image_id}/", {"alt_text": "Better"}, format="json"
+    )
+    assert response.status_code == 200
+    entry.refresh_from_db()
+    assert entry.revision > before
+
+
+def test_deleting_an_image_in_use_is_409(api_editor_client):
+    caption = make_caption(entry=make_entry(make_blog()))
+    response = api_editor_client.delete(f"/api/images/{caption.image_id}/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    unused = make_image()
+    assert api_editor_client.delete(f"/api/images/{unused.pk}/").status_code == 204
+
+
+def test_captions_are_written_and_validated(api_editor_client):
+    blog, other = make_blog(), make_blog()
+    entry = make_entry(blog)
+    image = make_image()
+    created = api_editor_client.post(
+        "/api/captions/",
+        {"entry": entry.pk, "image": image.pk, "text": "Crowds", "position": 0},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["blog"] == blog.slug
+    assert (
+        api_editor_client.get(f"/api/entries/{entry.pk}/").json()["blocks"][0]["caption"]
+        == "Crowds"
+    )
+
+    wrong_blog = api_editor_client.post(
+        "/api/captions/", {"blog": other.slug, "entry": entry.pk, "image": image.pk}, format="json"
+    )
+    assert wrong_blog.status_code == 400
+    assert "entry" in wrong_blog.json()["errors"]
+
+    make_caption(blog=blog)
+    second_hero = api_editor_client.post(
+        "/api/captions/", {"blog": blog.slug, "image": image.pk}, format="json"
+    )
+    assert second_hero.status_code == 400
+    assert Caption.objects.filter(blog=blog, entry__isnull=True).count() == 1
+
+
+def test_malformed_json_is_400_in_the_error_shape(api_editor_client):
+    response = api_editor_client.post("/api/blogs/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_session_authentication_needs_csrf():
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("session-editor", password="pw")
+    user.user_permissions.set(Permission.objects.filter(codename="add_blog"))
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/api/blogs/", {"title": "T", "slug": "t"}, format="json")
+    assert response.status_code == 403
