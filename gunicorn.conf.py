@@ -1,0 +1,45 @@
+"""Gunicorn settings for Liveblog: `gunicorn -c gunicorn.conf.py config.wsgi`.
+
+Everything comes from the environment so one file serves every machine:
+GUNICORN_BIND (default 127.0.0.1:8000; a container would use 0.0.0.0:8000),
+GUNICORN_WORKERS (default 2), GUNICORN_THREADS (default 1), GUNICORN_TIMEOUT (default 30 s),
+GUNICORN_ACCESS_LOG (unset: no access log; "-" for stdout).
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value else default
+
+
+wsgi_app = "config.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = _int("GUNICORN_WORKERS", 2)
+# Sync workers (threads=1) suit short requests; more threads give a gthread worker for slow clients.
+threads = _int("GUNICORN_THREADS", 1)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep connections open a little behind a load balancer that reuses them.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
+# Load the app once in the master so workers share its memory and start fast.
+preload_app = True
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Trust X-Forwarded-* only from the proxies named here (comma-separated), e.g. the load balancer.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Django's settings module, unless the environment already names one.
+raw_env = [f"DJANGO_SETTINGS_MODULE={os.environ.get('DJANGO_SETTINGS_MODULE', 'config.settings')}"]
+
+
+def post_fork(server, worker):
+    # A database connection opened by preload_app in the master must not be shared by workers.
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close()
