@@ -176,3 +176,168 @@ def test_a_standfirst_without_full_stop_before_the_hero():
     assert doc["standfirst"] == "Standfirst without stop"
     assert doc["hero_image"]["credit"] == "AP"
     assert [e["headline"] for e in doc["entries"]] == ["Headline"]
+
+
+def entries_of(text: str) -> list[tuple[str, list[str]]]:
+    """Each entry as (headline, block types): the shape a misread changes."""
+    return [(e["headline"], [b["type"] for b in e["blocks"]]) for e in read_text(text)["entries"]]
+
+
+B_HEADER = " date 2024-06-10 EU votePublished June 10, 2024last updated June 11, 2024\n"
+
+
+@pytest.mark.parametrize(
+    "quotation",
+    [
+        "“We have made an incremental advancement over business as usual”",
+        "A spokesman told Al Jazeera: “We will not accept rigging”",
+        "“We will drill, baby, drill,” Trump said on Monday",
+    ],
+)
+def test_a_quotation_without_full_stop_is_a_paragraph(quotation):
+    # Headlines quote with single marks (‘…’); a line opening or closing a double quote is body.
+    headline = "Island states: ‘We were not in the room’"
+    text = f"T\n\nS.\n\n{headline}\n\nFirst.\n\n{quotation}\n\nNext\n\nX."
+    assert entries_of(text) == [
+        (headline, ["paragraph", "paragraph"]),
+        ("Next", ["paragraph"]),
+    ]
+
+
+def test_b_quotation_without_full_stop_is_a_paragraph():
+    text = B_HEADER + 'Scholz reacts\nFirst.\n"This is a bitter result"\nNext\nX.\n'
+    assert entries_of(text) == [
+        ("Scholz reacts", ["paragraph", "paragraph"]),
+        ("Next", ["paragraph"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "stub",
+    [
+        "Read more here: What we know about the Gaza ceasefire proposal",
+        "Read more here: How long can people survive under the rubble?",
+        "Read more: Who was Alexei Navalny?",
+        "You can watch his full statement here.",
+        "Tap here to listen to our podcast.",
+    ],
+)
+def test_link_stub_variants(stub):
+    doc = read_text(f"T\n\nS.\n\nHeadline\n\nFirst.\n\n{stub}\n\nNext\n\nX.")
+    assert doc["entries"][0]["blocks"][1] == {"type": "link", "text": stub}
+    assert [e["headline"] for e in doc["entries"]] == ["Headline", "Next"]
+
+
+def test_a_lone_line_ending_in_an_aside_is_a_paragraph():
+    # Only a capitalised [Credit] on a lone line is a truncated image pair (see the bad inputs).
+    text = "T\n\nS.\n\nHeadline\n\nFirst.\n\nHe wrote it was “an act of God” [sic]\n\nNext\n\nX."
+    assert entries_of(text) == [("Headline", ["paragraph", "paragraph"]), ("Next", ["paragraph"])]
+
+
+def test_an_interactive_title_may_end_in_brackets():
+    doc = read_text("T\n\nS.\n\nHeadline\n\nINTERACTIVE- Who controls what [Al Jazeera]")
+    assert doc["entries"][0]["blocks"] == [
+        {"type": "interactive", "title": "Who controls what [Al Jazeera]"}
+    ]
+
+
+def test_b_has_no_image_pairs():
+    # A line ending in brackets must not turn the line above it into an image's alt text.
+    text = B_HEADER + (
+        "Erdogan leads\n"
+        "The broadcaster TRT [Turkish] showed Erdogan ahead\n"
+        'Kilicdaroglu wrote: "We will win" [translated from Turkish]\n'
+        "Next\nX.\n"
+    )
+    assert entries_of(text) == [
+        ("Erdogan leads", ["paragraph", "paragraph"]),
+        ("Next", ["paragraph"]),
+    ]
+
+
+def test_bullets_split_by_blank_lines_are_one_list():
+    doc = read_text("T\n\nS.\n\nHeadline\n\n  • One\n\n  • Two\n  •\n\nNext\n\nX.")
+    assert doc["entries"][0]["blocks"] == [{"type": "list", "items": ["One", "Two"]}]
+
+
+def test_closed_notice_variant_ends_the_head_of_the_page():
+    # No hero and no full stop: the closed notice still shows the standfirst is not an entry.
+    text = (
+        "Kenya protests live\n\nKenya news from June 25: protesters breach parliament\n\n"
+        "Police fired tear gas at protesters\n\n"
+        "We have now closed this live blog. You can follow our coverage here.\n\n"
+        "Ruto: ‘Treasonous’ attack will be met with full response\n\nRuto spoke."
+    )
+    doc = read_text(text)
+    assert doc["standfirst"] == "Kenya news from June 25: protesters breach parliament"
+    assert doc["intro"] == ["Police fired tear gas at protesters"]
+    assert doc["closed_notice"].startswith("We have now closed this live blog.")
+    assert entries_of(text) == [
+        ("Ruto: ‘Treasonous’ attack will be met with full response", ["paragraph"])
+    ]
+
+
+def test_news_of_something_closing_is_not_the_closed_notice():
+    text = "T\n\nS.\n\nIntro.\n\nHeadline\n\nThe live coverage of the summit has ended.\n"
+    doc = read_text(text + "\nNext\n\nX.")
+    assert doc["closed_notice"] is None
+    assert doc["entries"][0]["blocks"][0]["text"] == "The live coverage of the summit has ended."
+
+
+@pytest.mark.parametrize(
+    ("dates", "published", "updated"),
+    [
+        ("Published June 10, 2024", "June 10, 2024", None),
+        ("last updated June 11, 2024", None, "June 11, 2024"),
+        ("Published 10 June 2024last updated 11 June 2024", "10 June 2024", "11 June 2024"),
+    ],
+)
+def test_b_header_dates_are_kept_as_given(dates, published, updated):
+    doc = read_text(f" date 2024-06-10 Report published late{dates}\nHeadline\nBody.\n")
+    assert (doc["title"], doc["published"], doc["updated"]) == (
+        "Report published late",
+        published,
+        updated,
+    )
+    assert doc["key_points"] == []
+
+
+def test_key_points_heading_variant():
+    text = B_HEADER + "Here's what you need to know:\n- One\nFollow along:\nHeadline\nBody.\n"
+    doc = read_text(text)
+    assert (doc["key_points"], doc["intro"]) == (["One"], ["Follow along:"])
+
+
+def test_zero_width_spaces_are_dropped():
+    # A line holding only a zero-width space is blank, so "S." stays the one-line standfirst.
+    text = "T\n\nS.\n\u200b\nHeadline\u200b\n\nBody."
+    assert read_text(text)["standfirst"] == "S."
+    assert entries_of(text) == [("Headline", ["paragraph"])]
+
+
+def test_file_photo_credit_and_sources_line():
+    doc = read_text("T\n\nS.\n\nHeadline\n\nAlt\nBay [File photo: Reuters]\nSources: AP, Reuters")
+    image = doc["entries"][0]["blocks"][0]
+    assert (image["credit"], image["file_photo"]) == ("Reuters", True)
+    assert doc["source"] == "AP, Reuters"
+
+
+def test_bom_crlf_and_trailing_blank_lines_do_not_change_the_document():
+    text = "T\n\nS.\n\nAlt\nCaption [AP]\n\nHeadline\n\nBody.\nSource: AP\n"
+    messy = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode() + b"\r\n\r\n  \r\n"
+    assert read_bytes(messy) == read_text(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "words"),
+    [
+        (b"\xe2\x80\x8b\n\xe2\x80\x8b", 1, "the file is empty"),
+        (b"Alt\nCaption [AP]\n\nHeadline\n\nBody.", 1, "title on the first line, found an image"),
+        (b" date 2024-01-01 \nHeadline\nBody.", 1, "a date but no title"),
+        (b"T\n\nS.\n\nA\nC [AP]\n\nA2\nC2 [AP]\n\nH\n\nB.", 8, "headline above this image"),
+    ],
+)
+def test_more_bad_input_names_the_line(data, line, words):
+    with pytest.raises(ReaderError) as caught:
+        read_bytes(data)
+    assert (caught.value.line, words in caught.value.message) == (line, True)

@@ -14,28 +14,45 @@ MAX_BYTES = 50 * 1024 * 1024
 # is a paragraph, never a headline.
 SENTENCE_END_RE = re.compile(r"[.!:;,…]['\"”’»)\]]*$")
 QUESTION_END_RE = re.compile(r"\?['\"”’»)\]]*$")
+# Both sources quote with single marks in headlines (‘…’ in A, '…' in B) and with double marks in
+# the body, so a line that opens or closes with a double quote is a quotation: a paragraph.
+QUOTATION_RE = re.compile(r"^[“\"]|[”\"]$")
 CREDIT_RE = re.compile(r"^(?P<caption>.*?)\s*\[(?P<credit>[^\[\]]+)\]$")
-FILE_CREDIT_RE = re.compile(r"^File:\s*(?P<credit>.+)$", re.I)
+FILE_CREDIT_RE = re.compile(r"^File(?: photo)?:\s*(?P<credit>.+)$", re.I)
 BULLET_RE = re.compile(r"^(?:•|- )\s*(?P<item>.*)$")
 INTERACTIVE_RE = re.compile(r"^INTERACTIVE\s*[-–—:]\s*(?P<title>.+)$")
+# What is left of a link whose address was lost: a call to action pointing "here" ("Read more
+# here.", "Click here to watch the video.", "Read more here: <title>") or "Read more: <title>".
 LINK_STUB_RE = re.compile(
-    r"^(?:read|watch|listen|click|tap|see|find out|follow|explore|check|view|learn)\b"
-    r".*\bhere\b[^.!:?]*[.!:]?$",
+    r"^(?:you can |for more,? )?"
+    r"(?:read|watch|listen|click|tap|see|find out|follow|explore|check|view|learn)\b"
+    r"(?:[^.!?:]*\bhere\b[^.!?:]*(?:[.!]|:.*)?|\s+more\s*:.*)$",
     re.I,
 )
-SOURCE_RE = re.compile(r"^Source:\s*(?P<source>.+)$")
+LINK_STUB_MAX_WORDS = 12  # counted before any ": <title>"
+SOURCE_RE = re.compile(r"^Sources?:\s*(?P<source>.+)$")
+# The notice opens a sentence ("This live blog is now closed, ...", "We have now closed this live
+# blog."); anchoring it keeps news about other things closing from counting.
 CLOSED_RE = re.compile(
-    r"\b(?:live ?blog|blog|live page|live coverage|coverage)\b[^.]*\b(?:is|has)\s+(?:now\s+)?"
-    r"(?:closed|ended|finished|concluded)\b",
+    r"(?:^|[.!]\s+)(?:"
+    r"(?:this|the|our)\s+(?:live ?blog|blog|live page|live coverage|coverage)\s+(?:is|has)\s+"
+    r"(?:now\s+)?(?:been\s+)?(?:closed|ended|finished|concluded)"
+    r"|we(?:’ve|'ve|’re|'re|\s+have|\s+are)?\s+(?:now\s+)?"
+    r"(?:closed|closing|ended|ending|concluded|concluding)\s+(?:this|our)\s+"
+    r"(?:live ?blog|blog|live page|live coverage|coverage)"
+    r")\b",
     re.I,
 )
-KEY_POINTS_RE = re.compile(r"^what you need to know:?$", re.I)
+KEY_POINTS_RE = re.compile(r"^(?:here(?:'s|’s| is| are) )?what you need to know:?$", re.I)
+# The dates are kept as the text gives them; anything after "Published" up to "last updated".
 B_HEADER_RE = re.compile(
     r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\s*(?P<title>.*?)"
-    r"(?:Published\s*(?P<published>[A-Z][a-z]+\.? \d{1,2}, \d{4}))?\s*"
-    r"(?:last updated\s*(?P<updated>[A-Z][a-z]+\.? \d{1,2}, \d{4}))?\s*$"
+    r"(?:Published\s*(?P<published>.*?))?\s*"
+    r"(?:last updated\s*(?P<updated>.*?))?\s*$"
 )
 B_DETECT_RE = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\b")
+# Invisible characters scraped pages carry; a line holding only these is blank.
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 
 HEADLINE_MAX_WORDS = 25
 HEADLINE_MAX_CHARS = 200
@@ -54,6 +71,9 @@ class ReaderError(ValueError):
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
+UNIT_NAMES = {"image": "an image", "list": "a bullet list", "source": "the Source: line"}
+
+
 @dataclass
 class Unit:
     """One piece of the text: a line, an image pair, a bullet list, or the attribution."""
@@ -65,8 +85,8 @@ class Unit:
 
 
 def clean(text: str) -> str:
-    """No-break spaces count as spaces; runs of white space fold to one."""
-    return " ".join(text.replace("\u00a0", " ").split())
+    """No-break spaces count as spaces; runs of white space fold to one; zero-width marks go."""
+    return " ".join(text.translate(ZERO_WIDTH).split())
 
 
 def read_bytes(data: bytes) -> dict:
@@ -92,9 +112,9 @@ def detect_format(text: str) -> str:
 
 def read_text(text: str) -> dict:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise ReaderError("the file is empty", 1)
     groups = _groups(text)
+    if not groups:
+        raise ReaderError("the file is empty", 1)
     if detect_format(text) == "B":
         return _read_b(groups)
     return _read_a(groups)
@@ -115,7 +135,9 @@ def _groups(text: str) -> list[list[tuple[int, str]]]:
     return groups
 
 
-def _units(groups: list[list[tuple[int, str]]], *, last_line: int) -> list[Unit]:
+def _units(groups: list[list[tuple[int, str]]], *, last_line: int, images: bool) -> list[Unit]:
+    """Cut the groups into units. `images` is False for format B, which has no image pairs:
+    there a line ending in brackets ("[sic]", "[translated]") is just a paragraph."""
     units: list[Unit] = []
     for group in groups:
         index = 0
@@ -128,15 +150,28 @@ def _units(groups: list[list[tuple[int, str]]], *, last_line: int) -> list[Unit]
             elif BULLET_RE.match(line):
                 items = []
                 while index < len(group) and (match := BULLET_RE.match(group[index][1])):
-                    items.append(match["item"].strip())
+                    if match["item"]:  # a bare bullet mark is no item
+                        items.append(match["item"])
                     index += 1
-                units.append(Unit("list", number, block={"type": "list", "items": items}))
-            elif following is not None and _is_caption(following) and not _is_caption(line):
+                # Bullets split by blank lines are still one list.
+                if units and units[-1].kind == "list":
+                    units[-1].block["items"].extend(items)
+                elif items:
+                    units.append(Unit("list", number, block={"type": "list", "items": items}))
+            elif images and following and _is_caption(following) and not _is_caption(line):
                 units.append(Unit("image", number, block=_image(line, following)))
                 index += 2
-            elif _is_caption(line) and not INTERACTIVE_RE.match(line):
+            elif (
+                images
+                and _is_caption(line)
+                and _reads_as_credit(line)
+                and not INTERACTIVE_RE.match(line)
+            ):
+                # An image is two lines with no blank between, so a lone caption has lost its
+                # alt text. A lone line ending in an aside ("[sic]", "[in Russian]") is a
+                # paragraph: credits are names and start with a capital.
                 raise ReaderError(
-                    "an image caption with a [credit] but no alt-text line before it "
+                    "an image caption with a [credit] but no alt-text line directly above it "
                     "(truncated image pair)",
                     number,
                 )
@@ -151,6 +186,11 @@ def _is_caption(line: str) -> bool:
         return False
     match = CREDIT_RE.match(line)
     return bool(match) and not BULLET_RE.match(line)
+
+
+def _reads_as_credit(caption_line: str) -> bool:
+    credit = CREDIT_RE.match(caption_line)["credit"].strip()
+    return credit[:1].isupper() or credit[:1].isdigit()
 
 
 def _image(alt: str, caption_line: str) -> dict:
@@ -175,11 +215,15 @@ def _line_block(text: str) -> dict:
 
 
 def _is_link_stub(text: str) -> bool:
-    return len(text.split()) <= 12 and bool(LINK_STUB_RE.match(text))
+    words = len(text.split(":")[0].split())
+    return words <= LINK_STUB_MAX_WORDS and bool(LINK_STUB_RE.match(text))
 
 
 def _looks_like_headline(text: str) -> bool:
     if INTERACTIVE_RE.match(text) or _is_link_stub(text) or SENTENCE_END_RE.search(text):
+        return False
+    # A quotation, or a line ending in a bracketed aside ("[sic]", a translation), is body text.
+    if QUOTATION_RE.search(text) or text.endswith("]"):
         return False
     if KEY_POINTS_RE.match(text):
         return False
@@ -220,19 +264,26 @@ def _empty_document(fmt: str) -> dict:
 def _read_a(groups) -> dict:
     document = _empty_document("A")
     last_line = groups[-1][-1][0]
-    units = _units(groups, last_line=last_line)
-    if units[0].kind != "line":
-        raise ReaderError("expected the blog's title on the first line", units[0].line)
+    units = _units(groups, last_line=last_line, images=True)
+    if not units or units[0].kind != "line":
+        found = UNIT_NAMES[units[0].kind] if units else "only empty bullets"
+        line = units[0].line if units else groups[0][0][0]
+        raise ReaderError(f"expected the blog's title on the first line, found {found}", line)
     document["title"] = units[0].text
     index = 1
-    # The standfirst is the one line after the title, unless that line already opens an entry;
-    # a line followed by the hero image is the standfirst whatever its punctuation.
+    # The standfirst is the one line after the title, unless that line already opens an entry.
+    # Whatever its punctuation, it cannot open one when the hero image or the closed notice
+    # (both come before the entries) follows it.
     followed_by_hero = len(units) > index + 1 and units[index + 1].kind == "image"
     if (
         index < len(units)
         and units[index].kind == "line"
-        and (followed_by_hero or not _is_headline(units, index))
         and not CLOSED_RE.search(units[index].text)
+        and (
+            followed_by_hero
+            or _closed_notice_index(units, index + 1) is not None
+            or not _is_headline(units, index)
+        )
     ):
         document["standfirst"] = units[index].text
         index += 1
@@ -243,7 +294,9 @@ def _read_b(groups) -> dict:
     document = _empty_document("B")
     header_line, header = groups[0][0]
     match = B_HEADER_RE.match(header)
-    if not match or not match["title"].strip():
+    if match and not match["title"].strip():
+        raise ReaderError("the header line has a date but no title after it", header_line)
+    if not match:
         raise ReaderError(
             "expected ' date YYYY-MM-DD <title>Published <Month D, YYYY>"
             "last updated <Month D, YYYY>'",
@@ -255,14 +308,30 @@ def _read_b(groups) -> dict:
         raise ReaderError(f"{match['date']} is not a valid date", header_line) from None
     document["title"] = match["title"].strip()
     document["date"] = match["date"]
-    document["published"] = match["published"]
-    document["updated"] = match["updated"]
+    document["published"] = match["published"] or None
+    document["updated"] = match["updated"] or None
     rest = [groups[0][1:], *groups[1:]]
     rest = [group for group in rest if group]
     if not rest:
         raise ReaderError("the blog has a title but no entries", header_line)
-    units = _units(rest, last_line=rest[-1][-1][0])
+    units = _units(rest, last_line=rest[-1][-1][0], images=False)
     return _read_body(document, units, 0)
+
+
+def _closed_notice_index(units: list[Unit], index: int) -> int | None:
+    """Where the closed notice is, if only intro comes before it: lines and lists, at most one of
+    them headline-like (a standfirst or intro paragraph without a full stop)."""
+    headline_like = 0
+    for position in range(index, len(units)):
+        unit = units[position]
+        if unit.kind not in ("line", "list"):
+            return None
+        if unit.kind == "line" and CLOSED_RE.search(unit.text):
+            return position
+        headline_like += _is_headline(units, position)
+        if headline_like > 1:
+            return None
+    return None
 
 
 def _read_body(document: dict, units: list[Unit], index: int) -> dict:
@@ -271,8 +340,12 @@ def _read_body(document: dict, units: list[Unit], index: int) -> dict:
         document["hero_image"] = units[index].block
         index += 1
     headlines = [_is_headline(units, i) for i in range(len(units))]
+    # Entries come after the closed notice: lines before it are intro, however headline-like.
+    closed = _closed_notice_index(units, index)
+    start = index if closed is None else closed + 1
+    first_entry = next((i for i in range(start, len(units)) if headlines[i]), len(units))
     in_key_points = False
-    while index < len(units) and not headlines[index]:
+    while index < first_entry:
         unit = units[index]
         if unit.kind == "line" and KEY_POINTS_RE.match(unit.text):
             in_key_points = True
@@ -283,7 +356,11 @@ def _read_body(document: dict, units: list[Unit], index: int) -> dict:
         elif unit.kind == "image" and document["hero_image"] is None:
             document["hero_image"] = unit.block
         elif unit.kind == "image":
-            raise ReaderError("a second image before the first entry", unit.line)
+            raise ReaderError(
+                "a second image before the first entry (only the hero image comes before the "
+                "entries: is the headline above this image missing or ending in a full stop?)",
+                unit.line,
+            )
         elif unit.kind == "source":
             document["source"] = unit.text
         elif document["closed_notice"] is None and CLOSED_RE.search(unit.text):
@@ -293,7 +370,7 @@ def _read_body(document: dict, units: list[Unit], index: int) -> dict:
             document["intro"].append(unit.text)
             in_key_points = False
         index += 1
-    if index >= len(units):
+    if first_entry >= len(units):
         line = units[-1].line if units else 1
         raise ReaderError("the blog has a title but no entries (no headline found)", line)
 
