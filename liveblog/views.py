@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -341,6 +341,9 @@ def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "blog": blog,
         "state": state,
+        # The live check's ETag for this state: the page's first poll is already conditional,
+        # so a reader who arrives on an unchanged blog gets a 304 from the start.
+        "live_etag": state.etag(blog, kind="l"),
         "hero": hero,
         "page": page,
         "key_events": key_event_links(blog),
@@ -534,7 +537,8 @@ class SearchView(ListView):
             Entry.objects.published()
             .search(query)
             .select_related("blog")
-            .order_by("-published_at", "-id")
+            # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
+            .order_by(F("published_at").desc(nulls_last=True), "-id")
         )
 
     def get_context_data(self, **kwargs):

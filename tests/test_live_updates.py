@@ -1,6 +1,8 @@
 """The live check and changes endpoints that open blog pages poll."""
 
 import datetime as dt
+import html as html_lib
+import re
 
 import pytest
 import time_machine
@@ -34,6 +36,19 @@ def test_check_is_tiny_json_with_validators_and_a_shared_url(client):
     # The page tells every reader the same check URL: nothing per reader in it.
     page = client.get(blog.get_absolute_url()).content.decode()
     assert f'data-live-url="/{blog.slug}/live/"' in page
+
+
+def test_the_page_carries_the_check_etag_so_the_first_poll_is_conditional(client):
+    # Found in the browser: every reader's first poll was a full 200 on an unchanged blog.
+    blog = make_blog()
+    make_entry(blog)
+
+    page = client.get(blog.get_absolute_url()).content.decode()
+    etag = html_lib.unescape(re.search(r'data-live-etag="([^"]+)"', page).group(1))
+
+    assert check(client, blog, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    make_entry(blog)
+    assert check(client, blog, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 def test_check_answers_304_with_one_query_until_something_changes(

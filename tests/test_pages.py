@@ -165,6 +165,8 @@ def test_key_events_list_and_toggle_work_without_javascript(client, blog):
     assert "Ordinary moment" in everything
     assert "Key moment" in only_key and "Ordinary moment" not in only_key
     assert f'href="/{blog.slug}/?key_events=1" aria-current="page"' in only_key
+    # aria-label names a group, not a bare paragraph (where ARIA forbids it).
+    assert '<p class="filter" role="group" aria-label="Show">' in everything
 
 
 def test_status_notices(client):
@@ -182,6 +184,35 @@ def test_status_notices(client):
     assert "Live coverage starts at" in upcoming_page and "10:00 BST" in upcoming_page
     assert "This live blog has ended." in closed_page and "Thanks for joining us." in closed_page
     assert 'data-status="closed"' in closed_page
+
+
+def test_untouched_import_says_when_the_source_was_updated_not_when_we_imported_it(client):
+    # Found in the browser: a 2022 blog imported today read "Last updated <today>".
+    imported = make_blog(
+        title="Imported",
+        status=BlogStatus.CLOSED,
+        coverage_date=dt.date(2022, 2, 7),
+        imported_at=timezone.now(),
+    )
+    dated = make_blog(
+        title="Imported with a date", source_updated="February 13, 2025", imported_at=timezone.now()
+    )
+    edited = make_blog(
+        title="Edited since", coverage_date=dt.date(2022, 2, 7), imported_at=timezone.now()
+    )
+    edited.changed_at = timezone.now() + dt.timedelta(hours=1)
+    edited.save()
+
+    assert 'Last updated <time datetime="2022-02-07">7 Feb 2022</time>' in html(
+        client.get(imported.get_absolute_url())
+    )
+    assert "Last updated February 13, 2025" in html(client.get(dated.get_absolute_url()))
+    assert f'datetime="{edited.changed_at.isoformat()}"' in html(
+        client.get(edited.get_absolute_url())
+    )
+    index = html(client.get("/"))
+    assert "Last update\n        February 13, 2025" in index
+    assert f'datetime="{edited.changed_at.isoformat()}"' in index
 
 
 def test_long_blogs_page_by_entries(client, blog, settings):
@@ -368,6 +399,22 @@ def test_search_finds_published_blogs_and_entries_only(client, blog):
     assert "Ceasefire draft" not in page and "hidden blog" not in page and "draft blog" not in page
     assert "Ukraine latest" in html(client.get("/search/?q=ukraine"))
     assert "No updates match." in html(client.get("/search/?q=nothingmatches"))
+
+
+def test_search_lists_timed_entries_newest_first_and_untimed_ones_last(client, blog):
+    # Imported entries often have no time; PostgreSQL sorts NULLs first in a descending order.
+    untimed = make_entry(blog, headline="Truce untimed")
+    older = make_entry(
+        blog, headline="Truce older", published_at=dt.datetime(2022, 2, 7, 9, tzinfo=dt.UTC)
+    )
+    newer = make_entry(
+        blog, headline="Truce newer", published_at=dt.datetime(2022, 2, 7, 10, tzinfo=dt.UTC)
+    )
+
+    page = html(client.get("/search/?q=truce"))
+
+    positions = [page.index(entry.headline) for entry in (newer, older, untimed)]
+    assert positions == sorted(positions)
 
 
 # --- renditions ----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from liveblog.models import Blog
-from tests.factories import make_entry
+from liveblog.models import Blog, BlogStatus
+from tests.factories import make_blog, make_entry
 
 pytestmark = [
     pytest.mark.browser,
@@ -104,6 +104,7 @@ def test_new_entry_appears_behind_a_button_and_closing_stops_polling(
         "document.getElementById('liveblog').dataset.polling === 'off'", timeout=10_000
     )
     assert page.locator("#closed-notice").is_visible()
+    assert not page.title().startswith("LIVE: ")  # the tab no longer claims the blog is live
     count = len(checks)
     page.wait_for_timeout(2_500)
     assert len(checks) == count  # no more checks once closed
@@ -117,4 +118,42 @@ def test_closed_blog_never_polls(page, live_server, seeds, settings):
     page.goto(live_server.url + seeds["A"].get_absolute_url())
     page.wait_for_timeout(2_500)
     assert checks == []
+    assert page.console_errors == []
+
+
+def test_upcoming_blog_polls_conditionally_and_shows_when_it_goes_live(
+    page, live_server, settings, artifacts_dir
+):
+    settings.LIVEBLOG_POLL_SECONDS = 1
+    blog = make_blog(title="Budget day", status=BlogStatus.UPCOMING)
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/live/") else None)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + blog.get_absolute_url())
+    page.wait_for_function("document.getElementById('liveblog').dataset.polling === 'on'")
+    page.wait_for_timeout(1_500)
+
+    # The page knows the check's ETag, so even the first poll of an unchanged blog is a 304.
+    assert statuses and statuses[0] == 304
+
+    blog.go_live()
+    page.wait_for_function("document.title.startsWith('LIVE: ')", timeout=10_000)
+    assert page.locator(".blog-header__status .badge--live").inner_text() == "LIVE"
+    assert page.locator(".notice--upcoming").count() == 0
+    page.screenshot(path=artifacts_dir / "upcoming-went-live-phone.png")
+    assert page.console_errors == []
+
+
+def test_long_unbroken_words_wrap_on_a_phone(page, live_server, artifacts_dir):
+    # Found in the browser: a pasted URL widened a 360 px page to 478 px.
+    url = "https://www.example.org/news/2022/02/07/a-long-article-slug-without-any-break-at-all"
+    blog = make_blog(title="Links")
+    entry = make_entry(blog, headline=f"Statement: {url}", body=f"Read it at {url} today.")
+    page.set_viewport_size(PHONE)
+
+    for path in (blog.get_absolute_url(), entry.get_absolute_url(), "/search/?q=" + "x" * 80):
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
+    page.goto(live_server.url + blog.get_absolute_url())
+    page.locator(f"#entry-{entry.pk}").screenshot(path=artifacts_dir / "long-words-phone.png")
     assert page.console_errors == []

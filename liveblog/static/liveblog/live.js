@@ -22,7 +22,9 @@
     revision: Number(root.dataset.revision),
     due: Number(root.dataset.due),
     status: root.dataset.status,
-    etag: null,
+    // The page carries the check's ETag for the state it shows, so even the first poll is
+    // conditional and costs a 304 when nothing changed since the page was built.
+    etag: root.dataset.liveEtag || null,
   };
   const pending = new Map(); // entry id -> {order, is_pinned, html}, newest arrivals not yet shown
   let delay = baseDelay;
@@ -163,18 +165,36 @@
     });
   }
 
-  function markClosed() {
-    document.querySelectorAll(".blog-header__status .badge--live").forEach((badge) => {
-      badge.classList.remove("badge--live");
-      badge.textContent = "Ended";
-    });
-    if (!document.getElementById("closed-notice")) {
-      const notice = fragment('<div class="notice notice--closed" id="closed-notice">'
-        + "<p><strong>This live blog has ended.</strong></p></div>").firstElementChild;
-      const header = document.querySelector(".blog-header");
-      if (header) header.appendChild(notice);
+  /* Keep the header in step with the blog's status as the check reports it: an upcoming blog
+   * going live, or a blog closing. Without this the page would still say "Upcoming" while entries
+   * arrive, or keep "LIVE:" in its title after the blog ended. */
+  function showStatus(status) {
+    const badge = document.querySelector(".blog-header__status .badge");
+    const title = document.title.replace(/^LIVE: /, "");
+    const upcoming = document.querySelector(".notice--upcoming");
+    if (status === "live") {
+      if (badge) {
+        badge.className = "badge badge--live";
+        badge.textContent = "Live";
+      }
+      if (upcoming) upcoming.remove();
+      document.title = "LIVE: " + title;
+      announce("Live coverage has started.");
+    } else if (status === "closed") {
+      if (badge) {
+        badge.className = "badge";
+        badge.textContent = "Ended";
+      }
+      if (upcoming) upcoming.remove();
+      document.title = title;
+      if (!document.getElementById("closed-notice")) {
+        const notice = fragment('<div class="notice notice--closed" id="closed-notice">'
+          + "<p><strong>This live blog has ended.</strong></p></div>").firstElementChild;
+        const header = document.querySelector(".blog-header");
+        if (header) header.appendChild(notice);
+      }
+      announce("This live blog has ended.");
     }
-    announce("This live blog has ended.");
   }
 
   function applyChanges(data) {
@@ -222,7 +242,7 @@
         if (live.status !== state.status) {
           state.status = live.status;
           root.dataset.status = live.status;
-          if (live.status === "closed") markClosed();
+          showStatus(live.status);
         }
       }
       delay = baseDelay;
