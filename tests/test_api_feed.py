@@ -132,6 +132,24 @@ def test_a_scheduled_entry_falling_due_changes_the_etag(api_client):
     assert scheduled.pk in [e["id"] for e in later.json()["results"]]
 
 
+def test_last_modified_is_never_in_the_future(api_editor_client):
+    """A scheduled entry's time is ahead: sent as Last-Modified, an If-Modified-Since client
+    would get 304 for every edit until then."""
+    from django.utils.http import parse_http_date
+
+    entry = make_entry(make_blog(), published_at=timezone.now() + dt.timedelta(days=1))
+    url = f"/api/entries/{entry.pk}/"
+    first = api_editor_client.get(url)
+    assert parse_http_date(first["Last-Modified"]) <= timezone.now().timestamp()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+        entry.headline = "Changed"
+        entry.save()
+        again = api_editor_client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200
+    assert again.json()["headline"] == "Changed"
+
+
 def test_anonymous_and_editor_etags_differ(api_client, api_editor):
     blog = make_blog()
     make_entry(blog, status=EntryStatus.DRAFT)

@@ -89,6 +89,12 @@ def test_blog_filters(api_client):
         "?page_size=0",
         "?page_size=101",
         "?page_size=ten",
+        # Digits to str.isdigit() but not to int(): these were 500s.
+        "?page_size=%C2%B2",
+        "?page_size=%D9%A1",
+        "?page=abc",
+        "?page=0",
+        "?page=%C2%B2",
     ],
 )
 def test_bad_blog_filter_values_are_400_with_the_error_body(api_client, query):
@@ -99,6 +105,26 @@ def test_bad_blog_filter_values_are_400_with_the_error_body(api_client, query):
     assert body["status"] == 400
     assert body["code"] == "invalid"
     assert body["errors"]
+
+
+def test_a_page_past_the_last_is_404(api_client):
+    make_blog()
+    response = api_client.get("/api/blogs/?page=99999999999999999999")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_blog_ordering_breaks_ties_by_newest_id(api_client):
+    """Equal sort values keep one order, so page-number pages neither repeat nor skip a blog."""
+    same = [make_blog(title="Same", coverage_date=dt.date(2024, 1, 1)) for _ in range(4)]
+    newest_first = [blog.slug for blog in reversed(same)]
+
+    for ordering in ("title", "-title", "coverage_date", "-coverage_date"):
+        pages = [
+            results(api_client.get(f"/api/blogs/?ordering={ordering}&page_size=1&page={n}"))
+            for n in range(1, 5)
+        ]
+        assert [page[0]["slug"] for page in pages] == newest_first, ordering
 
 
 def test_entries_newest_first_with_blocks_and_images(api_client):
@@ -179,7 +205,18 @@ def test_entry_filters(api_client):
 
 
 @pytest.mark.parametrize(
-    "query", ["?key_event=maybe", "?pinned=2", "?cursor=garbage", "?cursor=cD1hYmM=", "?since=x"]
+    "query",
+    [
+        "?key_event=maybe",
+        "?pinned=2",
+        "?cursor=garbage",
+        "?cursor=cD1hYmM=",
+        "?since=x",
+        "?since=-1",
+        # Superscript two: a digit to str.isdigit(), a ValueError (500) to int().
+        "?since=%C2%B2",
+        "?page_size=%C2%B2",
+    ],
 )
 def test_bad_entry_parameters_are_400(api_client, query):
     blog = make_blog()
@@ -267,6 +304,8 @@ def test_caption_list_and_filters(api_client):
     assert ids(f"?entry={entry.pk}") == {placed.pk}
     assert ids("?blog=storm") == {hero.pk, placed.pk}
     assert api_client.get("/api/captions/?entry=abc").status_code == 400
+    # Past any id column's range: no such entry, not an OverflowError (500) on SQLite.
+    assert ids("?entry=99999999999999999999") == set()
 
 
 def test_version_travels_in_the_accept_header(api_client):
@@ -286,6 +325,55 @@ def test_anonymous_callers_are_throttled(api_client, settings):
     codes = [api_client.get("/api/blogs/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     cache.clear()
+
+
+def test_polls_answered_from_the_response_cache_are_throttled_too(api_client, settings):
+    """The blog's entries are cached for anonymous callers in front of DRF: pollers still count."""
+    from django.core.cache import cache
+
+    cache.clear()
+    blog = make_blog()
+    make_entry(blog)
+    settings.LIVEBLOG_API_ANON_RATE = "3/minute"
+    url = f"/api/blogs/{blog.slug}/entries/"
+    responses = [api_client.get(url) for _ in range(4)]
+
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    refused = responses[-1]
+    assert refused.json()["code"] == "throttled"
+    assert set(refused.json()) == {"status", "code", "detail", "errors"}
+    assert int(refused["Retry-After"]) > 0
+    # Counted once each, cache miss or hit: the fourth call of any kind is refused.
+    assert api_client.get("/api/blogs/").status_code == 429
+    cache.clear()
+
+
+def test_throttle_counts_a_cache_miss_once(api_client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    blog = make_blog()
+    settings.LIVEBLOG_API_ANON_RATE = "2/minute"
+    # Two different URLs: both miss the response cache and run the whole view.
+    assert api_client.get(f"/api/blogs/{blog.slug}/entries/").status_code == 200
+    assert api_client.get(f"/api/blogs/{blog.slug}/entries/?page_size=1").status_code == 200
+    assert api_client.get("/api/blogs/").status_code == 429
+    cache.clear()
+
+
+@pytest.mark.parametrize("url", ["/api/blogs/", "/api/blogs/{slug}/entries/", "/api/images/"])
+def test_too_many_query_parameters_is_400_in_the_error_shape(api_client, settings, url):
+    blog = make_blog()
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    query = "&".join(f"x{n}=1" for n in range(6))
+    response = api_client.get(url.format(slug=blog.slug) + "?" + query)
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "bad_request",
+        "detail": "Too many query or form parameters.",
+        "errors": {},
+    }
 
 
 def test_cors_headers_for_read_endpoints_when_configured(api_client, settings):

@@ -38,6 +38,40 @@ def test_schema_is_valid_openapi_3_with_every_filter(api_client):
     assert patch["responses"]["412"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+    assert "ETag" in patch["responses"]["200"]["headers"]
+
+
+def test_schema_documents_validators_headers_and_ids(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    conditional = [
+        paths["/api/blogs/"]["get"],
+        paths["/api/blogs/{slug}/"]["get"],
+        paths["/api/blogs/{blog_slug}/entries/"]["get"],
+        paths["/api/entries/{id}/"]["get"],
+        paths["/api/images/{id}/"]["get"],
+    ]
+    for operation in conditional:
+        responses = operation["responses"]
+        # If-Match is evaluated on these GETs too (412), and 200/304 carry the validators.
+        assert {"304", "412"} <= set(responses)
+        assert {"ETag", "Last-Modified"} <= set(responses["200"]["headers"])
+        assert "Retry-After" in responses["429"]["headers"]
+    assert "304" not in paths["/api/captions/"]["get"]["responses"]
+
+    created = paths["/api/blogs/{blog_slug}/entries/"]["post"]["responses"]["201"]
+    assert {"Location", "ETag"} <= set(created["headers"])
+    assert "Location" in paths["/api/images/"]["post"]["responses"]["201"]["headers"]
+
+    for path in ("/api/entries/{id}/", "/api/images/{id}/", "/api/captions/{id}/"):
+        (id_parameter,) = paths[path]["get"]["parameters"]
+        assert id_parameter["schema"] == {"type": "integer", "minimum": 1}
+    since = next(
+        parameter
+        for parameter in paths["/api/blogs/{blog_slug}/entries/"]["get"]["parameters"]
+        if parameter["name"] == "since"
+    )
+    assert since["schema"] == {"type": "integer", "minimum": 0}
 
 
 def test_docs_page_uses_local_assets(api_client):

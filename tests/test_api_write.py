@@ -73,6 +73,49 @@ def test_blog_validation_errors_name_the_fields(api_editor_client):
     assert body["code"] == "invalid"
 
 
+@pytest.mark.parametrize("slug", ["admin", "api", "search"])
+def test_slugs_the_site_uses_are_refused(api_editor_client, slug):
+    """A blog at /admin/ or /api/ could never be read: the model refuses it, so must the API."""
+    created = api_editor_client.post("/api/blogs/", {"title": "T", "slug": slug}, format="json")
+    assert created.status_code == 400
+    assert list(created.json()["errors"]) == ["slug"]
+
+    blog = make_blog()
+    renamed = api_editor_client.patch(f"/api/blogs/{blog.slug}/", {"slug": slug}, format="json")
+    assert renamed.status_code == 400
+    assert "slug" in renamed.json()["errors"]
+    blog.refresh_from_db()
+    assert blog.slug != slug
+
+
+def test_created_resources_are_located_in_the_api(api_editor_client, media_root):
+    """Location names the new API resource, not the reader page in the `url` field."""
+    blog = api_editor_client.post("/api/blogs/", {"title": "T", "slug": "t"}, format="json")
+    assert blog["Location"] == "http://testserver/api/blogs/t/"
+
+    entry = api_editor_client.post("/api/blogs/t/entries/", {"headline": "H"}, format="json")
+    entry_id = entry.json()["id"]
+    assert entry["Location"] == f"http://testserver/api/entries/{entry_id}/"
+    # The ETag of the new entry is good for an If-Match straight away.
+    assert entry["ETag"] == f'"entry-{entry_id}-v{entry.json()["version"]}"'
+    edited = api_editor_client.patch(
+        entry["Location"], {"headline": "H2"}, format="json", HTTP_IF_MATCH=entry["ETag"]
+    )
+    assert edited.status_code == 200
+
+    image = api_editor_client.post("/api/images/", {"alt_text": "A", "file": image_upload()})
+    image_id = image.json()["id"]
+    assert image["Location"] == f"http://testserver/api/images/{image_id}/"
+
+    caption = api_editor_client.post(
+        "/api/captions/", {"entry": entry_id, "image": image_id}, format="json"
+    )
+    assert caption["Location"] == f"http://testserver/api/captions/{caption.json()['id']}/"
+    for response in (blog, entry, image, caption):
+        assert response.status_code == 201
+        assert api_editor_client.get(response["Location"]).status_code == 200
+
+
 def test_editor_sees_drafts(api_editor_client):
     blog = make_blog(status=BlogStatus.DRAFT)
     draft = make_entry(blog, status=EntryStatus.DRAFT)
@@ -230,6 +273,43 @@ def test_captions_are_written_and_validated(api_editor_client):
     )
     assert second_hero.status_code == 400
     assert Caption.objects.filter(blog=blog, entry__isnull=True).count() == 1
+
+
+def test_options_does_not_lock_the_entry(api_editor_client, monkeypatch):
+    """OPTIONS looks the object up as if for a PUT, but outside any transaction: a FOR UPDATE
+    there is an error on PostgreSQL (a 500). Only the writes, inside theirs, lock the row."""
+    from django.db.models import QuerySet
+
+    locks = []
+    select_for_update = QuerySet.select_for_update
+
+    def spy(queryset, *args, **kwargs):
+        locks.append(queryset.model)
+        return select_for_update(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    entry = make_entry(make_blog())
+
+    options = api_editor_client.options(f"/api/entries/{entry.pk}/")
+    assert options.status_code == 200
+    assert "PUT" in options.json()["actions"]
+    assert locks == []
+
+    api_editor_client.patch(f"/api/entries/{entry.pk}/", {"headline": "H"}, format="json")
+    assert locks and set(locks) == {Entry}
+
+
+def test_too_large_a_body_is_400_in_the_error_shape(api_editor_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_editor_client.post("/api/images/", {"alt_text": "x" * 2000})
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": 400,
+        "code": "bad_request",
+        "detail": "The request body is too large.",
+        "errors": {},
+    }
+    assert not Image.objects.exists()
 
 
 def test_malformed_json_is_400_in_the_error_shape(api_editor_client):

@@ -4,6 +4,7 @@ import hashlib
 import json
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
@@ -24,6 +25,10 @@ def make_etag(request, *parts) -> str:
 
 def respond(request, *, etag: str, last_modified: datetime | None, build):
     """Answer 304 if the caller's copy is current, else build() stamped with the validators."""
+    # Never later than now (RFC 9110, 8.8.2.1): a scheduled entry's time is in the future, and
+    # a client sending it back in If-Modified-Since would get 304s for every edit until then.
+    if last_modified is not None:
+        last_modified = min(last_modified, timezone.now())
     timestamp = int(last_modified.timestamp()) if last_modified else None
     early = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if early is not None and early.status_code == 412:

@@ -1,6 +1,14 @@
 """One error body for every API failure: {"status", "code", "detail", "errors"}."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
@@ -34,8 +42,34 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request was refused as malformed."
+    default_code = "bad_request"
+
+
+SUSPICIOUS_DETAILS = {
+    TooManyFieldsSent: "Too many query or form parameters.",
+    TooManyFilesSent: "Too many files in one request.",
+    RequestDataTooBig: "The request body is too large.",
+}
+
+
+def bad_request(exc: SuspiciousOperation, request) -> BadRequest:
+    """Django answers these with an HTML 400 page; the API answers in its own shape.
+
+    Logged to django.security.* as Django would have done.
+    """
+    logger = logging.getLogger(f"django.security.{exc.__class__.__name__}")
+    django_request = getattr(request, "_request", request)
+    logger.error(str(exc), exc_info=exc, extra={"status_code": 400, "request": django_request})
+    return BadRequest(SUSPICIOUS_DETAILS.get(type(exc)))
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, SuspiciousOperation):
+        exc = bad_request(exc, context.get("request"))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -48,13 +48,24 @@ class SearchFilter(filters.CharFilter):
         return queryset.search(value)
 
 
+class StableOrderingFilter(filters.OrderingFilter):
+    """OrderingFilter with the newest id as the last key, so equal values never swap between
+    pages (titles and coverage dates repeat; without it a row can show on two pages or none)."""
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        if ordered is qs:
+            return qs
+        return ordered.order_by(*ordered.query.order_by, "-id")
+
+
 class BlogFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=BlogStatus.choices)
     coverage_date = filters.DateFromToRangeFilter(
         label="Coverage date range: coverage_date_after / coverage_date_before (YYYY-MM-DD)."
     )
     q = SearchFilter()
-    ordering = filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=["changed_at", "coverage_date", "title", "created_at"],
         label="Sort by changed_at, coverage_date, title or created_at; prefix - for descending.",
     )
@@ -101,7 +112,9 @@ class ImageFilter(filters.FilterSet):
 
 class CaptionFilter(filters.FilterSet):
     blog = filters.CharFilter(field_name="blog__slug", label="The blog's slug.")
-    entry = IntegerFilter(field_name="entry_id", label="Entry id.")
+    # entry__id, not entry_id: the integer lookup turns an id past the column's range into an
+    # empty result, where the foreign key lookup hands it to the database (OverflowError on SQLite).
+    entry = IntegerFilter(field_name="entry__id", label="Entry id.")
     hero = StrictBooleanFilter(
         field_name="entry", lookup_expr="isnull", label="Heroes only (true)."
     )

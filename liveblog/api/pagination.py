@@ -1,9 +1,21 @@
-"""Pagination with strict parameters: a bad page size or cursor is a 400, never a 500."""
+"""Pagination with strict parameters: a bad page size, page number or cursor is a 400, never a 500.
+
+A well-formed page number past the last page is a 404, as DRF has it.
+"""
+
+import re
 
 from django.conf import settings
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+
+# ASCII digits only: str.isdigit() also accepts "²" and "١", which int() rejects or misreads.
+WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
+def is_whole_number(raw: str) -> bool:
+    return WHOLE_NUMBER.fullmatch(raw) is not None
 
 
 def page_size_from(request, param: str, default: int) -> int:
@@ -11,7 +23,7 @@ def page_size_from(request, param: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     maximum = settings.LIVEBLOG_API_MAX_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not is_whole_number(raw) or not 1 <= int(raw) <= maximum:
         raise ValidationError({param: [f"Must be a whole number from 1 to {maximum}."]})
     return int(raw)
 
@@ -26,6 +38,14 @@ class PagePagination(pagination.PageNumberPagination):
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size_query_param, self.page_size)
 
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not is_whole_number(raw) or int(raw) < 1:
+            raise ValidationError({self.page_query_param: ["Must be a whole number from 1."]})
+        return int(raw)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
@@ -33,6 +53,9 @@ class PagePagination(pagination.PageNumberPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update(minimum=1)
+                parameter["description"] = (
+                    "A page number from 1 (a malformed one is a 400, one past the last page a 404)."
+                )
         return parameters
 
 

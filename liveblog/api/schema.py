@@ -7,15 +7,37 @@ from rest_framework.permissions import SAFE_METHODS
 from liveblog.api.errors import ErrorSerializer
 
 ERRORS = {
-    "400": "Invalid query parameter, cursor or body; `errors` names the fields.",
+    "400": "Invalid query parameter, page, cursor or body (`invalid`: `errors` names the "
+    "fields), or too many parameters or too large a body (`bad_request`).",
     "401": "Missing or invalid credentials (Token or session).",
     "403": "Signed in, but without the model permission for this change.",
     "404": "No such object or page, or not visible to the caller.",
     "406": "Unsupported version requested in the Accept header (only version=1).",
     "409": "The image is still placed in a blog or entry; remove its captions first.",
-    "412": "If-Match does not name the current ETag: the entry changed since it was read.",
+    "412": "If-Match does not name the current ETag: it changed since it was read.",
     "415": "Unsupported request body type.",
     "429": "Too many requests from an anonymous caller; retry after Retry-After seconds.",
+}
+
+
+HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "Validator: send it back in If-None-Match (reads) or If-Match (writes).",
+    },
+    "Last-Modified": {
+        "schema": {"type": "string"},
+        "description": "Validator (HTTP date): send it back in If-Modified-Since.",
+    },
+    "Location": {"schema": {"type": "string", "format": "uri"}, "description": "The new resource."},
+    "Retry-After": {
+        "schema": {"type": "string"},
+        "description": "Seconds to wait before trying again.",
+    },
+    "WWW-Authenticate": {
+        "schema": {"type": "string"},
+        "description": "The authentication scheme to use (Token).",
+    },
 }
 
 
@@ -33,6 +55,9 @@ class ApiSchema(AutoSchema):
             # An empty query value means "no filter" (browsable API forms send every field).
             if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
+            # lookup_value_regex makes numeric ids strings with a pattern; they are integers.
+            if parameter["in"] == "path" and parameter["schema"].get("pattern") == "^[0-9]+$":
+                parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 
     def _get_response_bodies(self, direction="response"):
@@ -46,12 +71,21 @@ class ApiSchema(AutoSchema):
                     direction=direction,
                 ),
             )
-        if self.method == "GET" and self.view.action in getattr(self.view, "conditional_get", ()):
+        if self.is_conditional_get():
             responses["304"] = {
                 "description": "Not modified: If-None-Match or If-Modified-Since "
                 "still match (ETag / Last-Modified)."
             }
+        if direction == "response":
+            for code, headers in self.response_headers().items():
+                if code in responses:
+                    responses[code].setdefault("headers", {}).update(headers)
         return responses
+
+    def is_conditional_get(self) -> bool:
+        return self.method == "GET" and self.view.action in getattr(
+            self.view, "conditional_get", ()
+        )
 
     def error_codes(self) -> list[str]:
         codes = ["400", "401", "406", "429"]
@@ -63,6 +97,26 @@ class ApiSchema(AutoSchema):
             codes.append("404")
         if self.method in {"PUT", "PATCH", "DELETE"} and getattr(self.view, "if_match", False):
             codes.append("412")
+        # A conditional GET evaluates If-Match too (RFC 9110, 13.1.1).
+        if self.is_conditional_get():
+            codes.append("412")
         if self.method == "DELETE" and getattr(self.view, "protected_delete", False):
             codes.append("409")
         return sorted(codes)
+
+    def response_headers(self) -> dict[str, dict]:
+        """The headers clients act on, by status code."""
+        headers = {
+            "401": {"WWW-Authenticate": HEADERS["WWW-Authenticate"]},
+            "429": {"Retry-After": HEADERS["Retry-After"]},
+        }
+        if self.is_conditional_get():
+            validators = {"ETag": HEADERS["ETag"], "Last-Modified": HEADERS["Last-Modified"]}
+            headers["200"] = headers["304"] = validators
+        elif self.method in {"PUT", "PATCH"} and getattr(self.view, "if_match", False):
+            headers["200"] = {"ETag": HEADERS["ETag"]}
+        if self.method == "POST":
+            headers["201"] = {"Location": HEADERS["Location"]}
+            if getattr(self.view, "etag_on_create", False):
+                headers["201"]["ETag"] = HEADERS["ETag"]
+        return headers

@@ -182,6 +182,12 @@ class BlogSerializer(serializers.ModelSerializer):
     def validate_key_points(self, points: list[str]) -> list[str]:
         return [point.strip() for point in points if point.strip()]
 
+    def validate(self, attrs):
+        # ModelSerializer skips Model.clean(), which refuses slugs the site itself uses (a blog
+        # at /admin/ could never be read). Its errors come back keyed by field.
+        Blog(slug=attrs.get("slug", getattr(self.instance, "slug", ""))).clean()
+        return attrs
+
     def to_representation(self, blog):
         data = super().to_representation(blog)
         # Counts are annotated by the view's queryset; a freshly written blog has none yet.

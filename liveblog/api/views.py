@@ -5,6 +5,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, ProtectedError, Sub
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -17,10 +18,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from liveblog.api import conditional
+from liveblog.api import conditional, throttling
 from liveblog.api.errors import Conflict, PreconditionFailed
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
-from liveblog.api.pagination import EntryCursorPagination
+from liveblog.api.pagination import EntryCursorPagination, is_whole_number
 from liveblog.api.permissions import blogs_for, captions_for, entries_for, images_for
 from liveblog.api.serializers import (
     BlogSerializer,
@@ -39,7 +40,7 @@ IF_MATCH = OpenApiParameter(
 )
 SINCE = OpenApiParameter(
     "since",
-    OpenApiTypes.INT,
+    {"type": "integer", "minimum": 0},
     OpenApiParameter.QUERY,
     description="Change feed: only entries changed after this blog revision (the `since` of the "
     "previous answer), oldest change first, plus the ids of entries removed or unpublished "
@@ -54,6 +55,14 @@ class ApiView:
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, conditional.VARY)
         return response
+
+    def get_success_headers(self, data) -> dict:
+        # DRF would take Location from the `url` field, which is the reader page: name the
+        # created API resource instead.
+        return {"Location": self.request.build_absolute_uri(self.location(data))}
+
+    def location(self, data) -> str:
+        return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: data["id"]})
 
 
 @csrf_exempt
@@ -165,6 +174,9 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
             blog.latest_published_at,
         ]
 
+    def location(self, data) -> str:
+        return reverse("api:blog-detail", kwargs={"slug": data["slug"]})
+
     def perform_create(self, serializer):
         record_status(serializer.save(), previous=None)
 
@@ -180,8 +192,6 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
     ),
     create=extend_schema(summary="Add an entry to the blog (body as markup)"),
 )
-# Anonymous reads are served from the cache, keyed on the blog's revision (liveblog.caching).
-@method_decorator(cache_blog_response("api-entries", slug_kwarg="blog_slug"), name="dispatch")
 class BlogEntryViewSet(
     ApiView, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -189,6 +199,17 @@ class BlogEntryViewSet(
     filterset_class = EntryFilter
     pagination_class = EntryCursorPagination
     conditional_get = {"list"}
+    etag_on_create = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if throttling.count_before_cache(request, self):
+            return self.cached_dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    # Anonymous reads are served from the cache, keyed on the blog's revision (liveblog.caching).
+    @method_decorator(cache_blog_response("api-entries", slug_kwarg="blog_slug"))
+    def cached_dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def blog(self) -> Blog:
@@ -217,7 +238,7 @@ class BlogEntryViewSet(
         raw = self.request.query_params.get("since")
         if not raw:
             return None
-        if not raw.isdigit():
+        if not is_whole_number(raw):
             raise ValidationError({"since": ["Give the `since` value of an earlier answer."]})
         since = int(raw)
         if since > self.blog.revision:
@@ -263,6 +284,11 @@ class BlogEntryViewSet(
             has_more=has_more,
         )
 
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        response["ETag"] = entry_etag(response.data.serializer.instance)
+        return response
+
     def perform_create(self, serializer):
         pin = serializer.validated_data.pop("is_pinned", False)
         with transaction.atomic():
@@ -270,6 +296,9 @@ class BlogEntryViewSet(
             entry.authors.add(self.request.user)
             if pin:
                 entry.pin()
+
+    def location(self, data) -> str:
+        return reverse("api:entry-detail", kwargs={"pk": data["id"]})
 
 
 def entry_etag(entry: Entry) -> str:
@@ -295,11 +324,15 @@ class EntryViewSet(
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     if_match = True
+    # The actions that run in a transaction (update, destroy) and lock the entry there.
+    locking_actions = {"update", "partial_update", "destroy"}
 
     def get_queryset(self):
         queryset = entry_prefetches(entries_for(self.request))
-        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            # Writers lock the row so the If-Match check and the save see the same version.
+        # Writers lock the row so the If-Match check and the save see the same version. By the
+        # action, not the method: OPTIONS asks for the object as if for a PUT, outside any
+        # transaction, where PostgreSQL refuses FOR UPDATE.
+        if self.action in self.locking_actions:
             queryset = queryset.select_for_update(of=("self",))
         return queryset
 
