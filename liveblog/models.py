@@ -485,8 +485,14 @@ class Caption(models.Model):
         if self.entry_id and not self.blog_id:
             self.blog_id = self.entry.blog_id
         with transaction.atomic():
+            # A caption moved elsewhere changes the place it left too (readers must lose it there).
+            before = None
+            if self.pk is not None:
+                before = Caption.objects.filter(pk=self.pk).values("entry_id", "blog_id").first()
             super().save(*args, **kwargs)
             touch_owner(self)
+            if before and (before["entry_id"], before["blog_id"]) != (self.entry_id, self.blog_id):
+                touch_owner(Caption(entry_id=before["entry_id"], blog_id=before["blog_id"]))
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():

@@ -33,6 +33,23 @@ def test_every_reader_visible_change_bumps_the_blog_revision():
         assert blog.revision == before + 1
 
 
+def test_moving_a_caption_changes_both_entries_for_pollers():
+    blog = make_blog()
+    first, second = make_entry(blog), make_entry(blog)
+    caption = make_caption(entry=first)
+    first.refresh_from_db()
+    left_at = first.revision
+    caption.entry = second
+    caption.save()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    blog.refresh_from_db()
+    # The entry that lost the picture moved on too, so live pages re-render it without it.
+    assert first.revision > left_at
+    assert Entry.objects.since(left_at).filter(pk=first.pk).exists()
+    assert blog.revision == max(first.revision, second.revision)
+
+
 def test_deleting_an_entry_leaves_a_removal_for_pollers():
     blog = make_blog()
     entry = make_entry(blog)
