@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("liveblog.urls")),
 ]
 
+handler500 = "liveblog.api.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -382,3 +382,32 @@ def test_cors_headers_for_read_endpoints_when_configured(api_client, settings):
     assert response["Access-Control-Allow-Origin"] == "https://partner.example"
     other = api_client.get("/api/blogs/", HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in other
+
+
+def test_cors_lets_partners_send_and_read_validators(api_client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://partner.example"]
+    preflight = api_client.options(
+        "/api/entries/1/",
+        HTTP_ORIGIN="https://partner.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-match, authorization",
+    )
+    allowed = preflight["Access-Control-Allow-Headers"]
+    assert "if-match" in allowed and "if-none-match" in allowed
+    response = api_client.get("/api/blogs/", HTTP_ORIGIN="https://partner.example")
+    assert "ETag" in response["Access-Control-Expose-Headers"]
+
+
+def test_an_unhandled_error_is_answered_in_the_api_error_shape(monkeypatch, db):
+    from django.test import Client
+
+    from liveblog.api.views import BlogViewSet
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(BlogViewSet, "list", broken)
+    response = Client(raise_request_exception=False).get("/api/blogs/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
+    assert response.json()["status"] == 500

@@ -10,7 +10,8 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -99,3 +100,16 @@ def exception_handler(exc, context):
         }
     response.data = body
     return response
+
+
+def server_error(request):
+    """Django's handler500: API callers get the API's error shape, readers the HTML page."""
+    if request.path.startswith("/api/"):
+        body = {
+            "status": 500,
+            "code": "server_error",
+            "detail": "Something went wrong on our side; the error has been logged.",
+            "errors": {},
+        }
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
