@@ -4,16 +4,18 @@ Every changelist runs a fixed number of queries: counts are annotated in get_que
 rows come through list_select_related, and thumbnails use the stored file name only.
 """
 
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
+from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, Textarea
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +55,20 @@ def badge(key: str, label: str):
         key,
         BADGE_COLOURS.get(key, "#909497"),
         label,
+    )
+
+
+def in_zone(moment, zone):
+    """A time as readers of the blog see it: in the blog's zone, with the zone's abbreviation.
+
+    Date and time go on two lines, so narrow columns leave room for the ones beside them.
+    """
+    local = moment.astimezone(zone)
+    return format_html(
+        '<span class="lb-date">{}</span> <span class="lb-time">{} {}</span>',
+        date_format(local, "j M Y"),
+        date_format(local, "H:i"),
+        local.tzname(),
     )
 
 
@@ -121,10 +137,16 @@ class ActionsMixin:
 # --- Blogs -------------------------------------------------------------------------------------
 
 
+# Short text boxes in inline rows: the admin's default (48em wide, 10 rows) pushes a row's last
+# columns, "position" and "delete", out of the form.
+INLINE_TEXT = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 50})}}
+
+
 class HeroCaptionInline(admin.TabularInline):
     model = Caption
     fk_name = "blog"
     fields = ["image", "text"]
+    formfield_overrides = INLINE_TEXT
     autocomplete_fields = ["image"]
     extra = 1
     max_num = 1
@@ -143,7 +165,7 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
         "status_badge",
         "entry_count",
         "key_event_count",
-        "changed_at",
+        "last_updated",
         "view_link",
     ]
     list_filter = ["status", ("coverage_date", admin.DateFieldListFilter)]
@@ -199,6 +221,9 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
         ),
     ]
 
+    class Media:
+        css = {"all": ["liveblog/admin/changelist.css"]}
+
     def get_queryset(self, request):
         return (
             super()
@@ -222,6 +247,10 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
     @admin.display(description="key events", ordering="key_event_count")
     def key_event_count(self, blog: Blog):
         return blog.key_event_count
+
+    @admin.display(description="last updated", ordering="changed_at")
+    def last_updated(self, blog: Blog):
+        return in_zone(blog.changed_at, blog.zone)
 
     @admin.display(description="on the site")
     def view_link(self, blog: Blog):
@@ -307,6 +336,7 @@ class CaptionInline(admin.TabularInline):
     model = Caption
     fk_name = "entry"
     fields = ["image", "text", "position"]
+    formfield_overrides = INLINE_TEXT
     autocomplete_fields = ["image"]
     extra = 0
     verbose_name = "picture"
@@ -335,6 +365,7 @@ class CorrectionInline(admin.TabularInline):
     model = Correction
     formset = CorrectionFormSet
     fields = ["created_at", "text", "author"]
+    formfield_overrides = INLINE_TEXT
     readonly_fields = ["author"]
     extra = 0
     verbose_name_plural = "corrections (shown to readers under the entry)"
@@ -360,6 +391,11 @@ class BlogFilter(admin.RelatedFieldListFilter):
     """Pick a blog by typing part of its title: a newsroom runs too many blogs to list them all."""
 
     template = "admin/liveblog/entry/blog_filter.html"
+
+    @staticmethod
+    def is_narrowed(request) -> bool:
+        """Whether the changelist shows one blog's entries only."""
+        return bool(request.GET.get("blog__id__exact"))
 
     def has_output(self) -> bool:
         return True
@@ -397,7 +433,7 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
     form = forms.EntryAdminForm
     list_display = [
         "headline",
-        "blog",
+        "blog_title",
         "time",
         "status_badge",
         "is_key_event",
@@ -421,7 +457,7 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
     autocomplete_fields = ["blog"]
     filter_horizontal = ["authors"]
     inlines = [CaptionInline, CorrectionInline]
-    actions = ["publish", "unpublish", "pin", "mark_key_event", "unmark_key_event"]
+    actions = ["publish", "unpublish", "pin", "unpin", "mark_key_event", "unmark_key_event"]
     readonly_fields = ["preview", "revision", "created_at", "updated_at", "import_key"]
     fieldsets = [
         (None, {"fields": ["blog", "headline", "body", "preview"]}),
@@ -450,7 +486,14 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
 
     class Media:
         # The blog filter's autocomplete, as the admin's autocomplete widgets load it.
-        css = {"all": ["admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css"]}
+        css = {
+            "all": [
+                "admin/css/vendor/select2/select2.css",
+                "admin/css/autocomplete.css",
+                "liveblog/admin/changelist.css",
+                "liveblog/admin/entry.css",
+            ]
+        }
         js = [
             "admin/js/vendor/jquery/jquery.js",
             "admin/js/vendor/select2/select2.full.js",
@@ -466,8 +509,56 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             .annotate(image_count=count_of(Caption.objects.all(), "entry"))
         )
 
+    def get_list_display(self, request):
+        # Filtered to one blog, a column repeating its title only pushes the flags off screen.
+        if BlogFilter.is_narrowed(request):
+            return [name for name in self.list_display if name != "blog_title"]
+        return self.list_display
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Editors read and type entry times in the blog's zone, as readers and the changelist show
+        # them. The page is rendered inside too: widgets convert times when they render.
+        with timezone.override(self.form_zone(request, object_id)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    @staticmethod
+    def form_zone(request, object_id) -> zoneinfo.ZoneInfo | None:
+        """The entry's blog's zone; for a new entry, that of the blog the form was opened for.
+
+        Not the blog picked in the form: the times on the page were shown in the zone it opened
+        in, and a POST must read them back in that same zone.
+        """
+        key = object_id or EntryAdmin.blog_opened_for(request)
+        if not str(key).isdigit():
+            return None
+        blogs = Blog.objects.filter(entries__pk=key) if object_id else Blog.objects.filter(pk=key)
+        name = blogs.values_list("time_zone", flat=True).first()
+        return zoneinfo.ZoneInfo(name) if name else None
+
+    @staticmethod
+    def blog_opened_for(request) -> str:
+        """The blog a new entry is for: ?blog=, or the blog the changelist it came from showed."""
+        blog = request.GET.get("blog") or QueryDict(request.GET.get("_changelist_filters", "")).get(
+            "blog__id__exact", ""
+        )
+        return blog if blog.isdigit() else ""
+
+    def response_change(self, request, obj: Entry):
+        response = super().response_change(request, obj)
+        # "Save and add another" opens a new entry in the same blog (after an add, Django itself
+        # keeps the ?blog= the add form was opened with).
+        if "_addanother" in request.POST and isinstance(response, HttpResponseRedirect):
+            location = response["Location"]
+            response["Location"] = f"{location}{'&' if '?' in location else '?'}blog={obj.blog_id}"
+        return response
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
+        if blog := self.blog_opened_for(request):
+            initial.setdefault("blog", blog)
         initial.setdefault("authors", [request.user.pk])
         initial.setdefault("published_at", timezone.now())
         return initial
@@ -483,12 +574,16 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
     def get_changelist_formset(self, request, **kwargs):
         return super().get_changelist_formset(request, formset=EntryListFormSet, **kwargs)
 
+    @admin.display(description="blog", ordering="blog__title")
+    def blog_title(self, entry: Entry):
+        title = entry.blog.title
+        return format_html('<span title="{}">{}</span>', title, Truncator(title).chars(28))
+
     @admin.display(description="time", ordering="published_at")
     def time(self, entry: Entry):
         if entry.published_at is None:
             return "—"
-        local = entry.published_at.astimezone(entry.blog.zone)
-        return f"{date_format(local, 'j M Y, H:i')} {local.tzname()}"
+        return in_zone(entry.published_at, entry.blog.zone)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, entry: Entry):
@@ -510,12 +605,21 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj: Entry, form, change: bool) -> None:
         if obj.is_pinned and "is_pinned" in form.changed_data:
-            obj.pin()  # unpins the blog's pinned entry first, then saves this one whole
+            self.pin_entry(request, obj)  # unpins the blog's pinned entry, then saves this one
         elif change and getattr(form, "saves_changed_fields_only", False):
             # Changelist rows: an earlier row's pin may have unpinned this one meanwhile.
             obj.save(update_fields=[*form.changed_data, "revision", "version", "updated_at"])
         else:
             obj.save()
+
+    def pin_entry(self, request, entry: Entry) -> None:
+        """Pin the entry; the entry it displaces records that in its own history."""
+        displaced = list(
+            Entry.objects.filter(blog_id=entry.blog_id, is_pinned=True).exclude(pk=entry.pk)
+        )
+        entry.pin()
+        for other in displaced:
+            self.log_change(request, other, f"Unpinned: “{entry.headline}” was pinned instead.")
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         if formset.model is Correction:
@@ -566,11 +670,23 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
         self.run_verb(
             request,
             entries,
-            verb=Entry.pin,
+            verb=lambda entry: self.pin_entry(request, entry),
             applies=lambda entry: not entry.is_pinned,
             message="Pinned (action “Pin”).",
             done="{count} entry(ies) pinned; any entry pinned before in the same blog is unpinned.",
             skipped="{count} entry(ies) were already pinned.",
+        )
+
+    @admin.action(description="Unpin", permissions=["change"])
+    def unpin(self, request, queryset):
+        self.run_verb(
+            request,
+            queryset.select_related("blog"),
+            verb=Entry.unpin,
+            applies=lambda entry: entry.is_pinned,
+            message="Unpinned (action “Unpin”).",
+            done="{count} entry(ies) unpinned.",
+            skipped="{count} entry(ies) were not pinned.",
         )
 
     @admin.action(description="Mark as key event", permissions=["change"])
@@ -619,7 +735,7 @@ class HasFileFilter(admin.SimpleListFilter):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = forms.ImageAdminForm
-    list_display = ["thumbnail", "alt_text_short", "credit", "is_file_photo", "usage"]
+    list_display = ["thumbnail", "alt_text_short", "credit", "file_photo", "usage"]
     list_display_links = ["thumbnail", "alt_text_short"]
     list_filter = ["credit", HasFileFilter, "is_file_photo"]
     search_fields = ["alt_text", "captions__text", "credit"]
@@ -670,6 +786,10 @@ class ImageAdmin(admin.ModelAdmin):
     def alt_text_short(self, image: Image):
         return Truncator(image.alt_text).chars(100)
 
+    @admin.display(description="file photo", boolean=True, ordering="is_file_photo")
+    def file_photo(self, image: Image) -> bool:
+        return image.is_file_photo
+
     @admin.display(description="used", ordering="usage_count")
     def usage(self, image: Image):
         if not image.usage_count:
@@ -684,8 +804,9 @@ class ImageAdmin(admin.ModelAdmin):
         captions = image.captions.select_related("entry", "blog")
         if not captions:
             return "Not used yet."
+        # The admin indents lists in forms past the labels; this one sits in the field's column.
         return format_html(
-            "<ul>{}</ul>",
+            '<ul style="margin-left:0;padding-left:1.2em">{}</ul>',
             format_html_join("", "<li>{}</li>", ((describe_caption(c),) for c in captions)),
         )
 

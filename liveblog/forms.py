@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -82,6 +84,12 @@ class EntryAdminForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
         self.conflict = False
+        # The admin activates the blog's zone around this form (EntryAdmin.changeform_view).
+        if "published_at" in self.fields:
+            self.fields["published_at"].help_text = (
+                f"In {timezone.get_current_timezone_name()} time. Shown as the entry's time; "
+                "a time in the future schedules the entry."
+            )
 
     def _get_validation_exclusions(self):
         # One pinned entry per blog holds on save: pinning goes through Entry.pin(), which unpins
@@ -111,15 +119,39 @@ class EntryAdminForm(forms.ModelForm):
         # Re-show the editor's text; a second save, made knowingly, goes through.
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_version")] = str(version)
-        when = date_format(timezone.localtime(updated_at), "DATETIME_FORMAT")
+        local = timezone.localtime(updated_at)
         raise forms.ValidationError(
-            "Someone else changed this entry (at %(when)s) after you opened it, so your changes "
-            "were NOT saved. They are still in the form below. Open the entry in a new tab to see "
-            "the other version, then either copy your changes over there, or press Save again "
-            "here to replace their version with yours.",
+            "%(who)s changed this entry at %(when)s after you opened it, so your changes were "
+            "NOT saved.%(what)s Your changes are still in the form below. Open the entry in a new "
+            "tab to see the other version, then either copy your changes over there, or press "
+            "Save again here to replace that version with yours.",
             code="conflict",
-            params={"when": when},
+            params={
+                "when": f"{date_format(local, 'j M, H:i')} {local.tzname()}",
+                **self._last_change_by(updated_at),
+            },
         )
+
+    def _last_change_by(self, updated_at) -> dict:
+        """Who made the change that conflicts, and what it was, as the entry's history says.
+
+        The history's newest line counts only if written with or after that change: imports and
+        the API change entries without writing history.
+        """
+        log = (
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Entry),
+                object_id=str(self.instance.pk),
+                action_time__gte=updated_at,
+            )
+            .select_related("user")
+            .order_by("-action_time")
+            .first()
+        )
+        if log is None:
+            return {"who": "Someone else", "what": ""}
+        who = log.user.get_full_name() or log.user.get_username()
+        return {"who": who, "what": f" Its history says: “{log.get_change_message()}”"}
 
 
 class ImageAdminForm(forms.ModelForm):

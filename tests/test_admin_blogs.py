@@ -217,3 +217,15 @@ def test_coverage_date_filter(editor_client):
     )
 
     assert list(response.context["cl"].result_list) == [today]
+
+
+def test_changelist_shows_last_updated_in_the_blogs_zone(editor_client):
+    blog = make_blog(time_zone="Asia/Tokyo")
+    Blog.objects.filter(pk=blog.pk).update(
+        changed_at=dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.UTC)
+    )
+
+    html = editor_client.get(CHANGELIST).content.decode()
+
+    assert "Last updated" in html
+    assert '<span class="lb-date">11 Jan 2026</span> <span class="lb-time">08:30 JST</span>' in html

@@ -28,7 +28,9 @@ def editor_login(django_user_model):
 
 
 def test_editor_creates_pins_and_marks_an_entry(page, live_server, editor_login, artifacts_dir):
-    blog = make_blog(title="Wildfires live")
+    blog = make_blog(
+        title="Wildfires live: evacuations across the north as crews battle the blazes"
+    )
     old_pin = make_entry(blog, headline="Evacuation order issued", is_pinned=True)
     make_image(alt_text="Firefighters on a ridge at dusk", credit="AFP")
     make_entry(make_blog(title="Markets today"), headline="Shares slip")
@@ -46,6 +48,12 @@ def test_editor_creates_pins_and_marks_an_entry(page, live_server, editor_login,
     page.fill("#id_headline", "Firefighters hold the line")
     page.fill("#id_body", "Crews worked through the night.\n\n- two villages safe\n- wind easing")
     assert page.inner_text("#lb-live-preview li >> nth=1") == "wind easing"
+    # A list in the preview reads as one: bulleted, not pushed 160px right by the admin's form CSS.
+    list_style = page.eval_on_selector(
+        "#lb-live-preview ul",
+        "ul => [getComputedStyle(ul).marginLeft, getComputedStyle(ul.firstChild).listStyleType]",
+    )
+    assert list_style == ["0px", "disc"]
     page.select_option("#id_status", EntryStatus.PUBLISHED)
     page.click("#captions-group .add-row a")
     page.click("#captions-0 .select2-selection")
@@ -68,6 +76,10 @@ def test_editor_creates_pins_and_marks_an_entry(page, live_server, editor_login,
     page.click(".select2-results__option:has-text('Wildfires live')")
     page.wait_for_url(f"**blog__id__exact={blog.pk}**")
     assert page.locator("#result_list", has_text="Shares slip").count() == 0
+    # On a 1280px screen the flags and the picture count are in view, not behind a sideways scroll.
+    results = page.locator(".results").bounding_box()
+    last_column = page.locator("#result_list th.column-image_count").bounding_box()
+    assert last_column["x"] + last_column["width"] <= results["x"] + results["width"] + 1
 
     # Pin it with the action, then tick "key event" right in the list.
     row = page.locator("#result_list tbody tr", has_text="Firefighters hold the line")

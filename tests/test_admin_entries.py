@@ -45,7 +45,8 @@ def test_changelist_shows_newest_first_with_flags_and_picture_count(editor_clien
     assert rows[0].image_count == 2
     html = response.content.decode()
     assert html.index("Newer") < html.index("Older")
-    assert "1 Mar 2024, 12:00 EET" in html  # shown in the blog's time zone
+    # Shown in the blog's time zone, date above time so the flags beside it stay in view.
+    assert '<span class="lb-date">1 Mar 2024</span> <span class="lb-time">12:00 EET</span>' in html
     assert 'name="form-0-is_pinned"' in html and 'name="form-0-is_key_event"' in html
 
 
@@ -265,8 +266,8 @@ def test_second_save_of_the_same_entry_is_refused_and_keeps_the_input(editor_cli
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else changed this entry" in html
-    assert "were NOT saved" in html
+    assert "Eda changed this entry at " in html  # named from the history, with what changed
+    assert "were NOT saved. Its history says: “Changed Headline.”" in html
     assert 'value="My headline"' in html and "My careful rewrite." in html
     entry.refresh_from_db()
     assert entry.headline == "Their headline"
@@ -285,7 +286,7 @@ def test_list_edit_and_actions_also_move_the_version(editor_client):
     run_action(editor_client, "mark_key_event", entry)
     response = editor_client.post(change_url(entry), stale)
 
-    assert "Someone else changed this entry" in response.content.decode()
+    assert "Eda changed this entry at " in response.content.decode()
     entry.refresh_from_db()
     assert entry.headline != "Stale" and entry.is_key_event
 
@@ -341,3 +342,138 @@ def test_correction_on_a_draft_is_refused(editor_client):
     assert response.status_code == 200
     assert "Corrections are notes readers see under a published entry" in response.content.decode()
     assert not Correction.objects.exists()
+
+
+def test_changelist_narrowed_to_one_blog_drops_the_blog_column(editor_client):
+    # A wide blog column pushed status, key event, pinned and pictures off a 1280px screen.
+    blog = make_blog(title="Russia-Ukraine war: what we know on day 1,001 of the invasion")
+    make_entry(blog, headline="Strikes overnight")
+
+    everything = editor_client.get(CHANGELIST).content.decode()
+    one_blog = editor_client.get(CHANGELIST, {"blog__id__exact": blog.pk}).content.decode()
+
+    assert f'<span title="{blog.title}">Russia-Ukraine war: what we…</span>' in everything
+    assert "column-blog_title" in everything
+    assert "column-blog_title" not in one_blog
+    assert "Strikes overnight" in one_blog and 'name="form-0-is_pinned"' in one_blog
+
+
+def test_change_form_shows_and_reads_times_in_the_blogs_zone(editor_client):
+    blog = make_blog(time_zone="Europe/Kyiv")
+    entry = make_entry(blog, published_at=dt.datetime(2026, 1, 10, 8, 0, tzinfo=dt.UTC))
+    page = editor_client.get(change_url(entry))
+    data = form_data(page)
+    # As the changelist and readers see it: 10:00 in Kyiv (UTC+2 in January), not 08:00.
+    assert (data["published_at_0"], data["published_at_1"]) == ("10/01/2026", "10:00:00")
+    assert "In Europe/Kyiv time." in page.content.decode()
+
+    data.update(published_at_1="12:30:00", _save="Save")
+    assert editor_client.post(change_url(entry), data).status_code == 302
+
+    entry.refresh_from_db()
+    assert entry.published_at == dt.datetime(2026, 1, 10, 10, 30, tzinfo=dt.UTC)
+
+
+def test_new_entry_opened_for_a_blog_is_scheduled_in_the_blogs_zone(editor_client):
+    blog = make_blog(time_zone="Europe/Kyiv")
+    page = editor_client.get(ADD + f"?blog={blog.pk}")
+    data = form_data(page, headline="Address to parliament", status=EntryStatus.PUBLISHED)
+    data.update(published_at_0="10/01/2030", published_at_1="09:00:00", _save="Save")
+
+    response = editor_client.post(ADD + f"?blog={blog.pk}", data)
+
+    assert response.status_code == 302
+    entry = Entry.objects.get(headline="Address to parliament")
+    assert entry.published_at == dt.datetime(2030, 1, 10, 7, 0, tzinfo=dt.UTC)
+
+
+def test_add_from_a_changelist_narrowed_to_a_blog_preselects_that_blog(editor_client):
+    blog = make_blog(time_zone="Asia/Tokyo")
+    filters = f"?_changelist_filters=blog__id__exact%3D{blog.pk}"
+
+    page = editor_client.get(ADD + filters)
+
+    assert form_data(page)["blog"] == str(blog.pk)
+    assert "In Asia/Tokyo time." in page.content.decode()
+
+
+def test_save_and_add_another_opens_the_next_entry_in_the_same_blog(editor_client):
+    blog = make_blog()
+    entry = make_entry(blog)
+    data = form_data(editor_client.get(change_url(entry)), headline="Corrected")
+    data["_addanother"] = "Save and add another"
+
+    response = editor_client.post(change_url(entry), data)
+
+    assert response.status_code == 302
+    assert response["Location"] == ADD + f"?blog={blog.pk}"
+    assert form_data(editor_client.get(response["Location"]))["blog"] == str(blog.pk)
+
+    # After an add, Django keeps the ?blog= the add form was opened with.
+    data = form_data(editor_client.get(response["Location"]), headline="Next")
+    data["_addanother"] = "Save and add another"
+    response = editor_client.post(ADD + f"?blog={blog.pk}", data)
+    assert response["Location"] == ADD + f"?blog={blog.pk}"
+
+
+def test_pinning_writes_the_unpin_into_the_displaced_entrys_history(editor_client, editor):
+    blog = make_blog()
+    old = make_entry(blog, is_pinned=True)
+    new = make_entry(blog, headline="Ceasefire announced")
+    newest = make_entry(blog, headline="Ceasefire broken")
+
+    run_action(editor_client, "pin", new)
+    data = form_data(editor_client.get(change_url(newest)), is_pinned="on", _save="Save")
+    editor_client.post(change_url(newest), data)
+
+    old_history = LogEntry.objects.filter(object_id=str(old.pk))
+    assert [(log.user, log.get_change_message()) for log in old_history] == [
+        (editor, "Unpinned: “Ceasefire announced” was pinned instead.")
+    ]
+    new_history = LogEntry.objects.filter(object_id=str(new.pk)).order_by("action_time", "id")
+    assert [log.get_change_message() for log in new_history] == [
+        "Pinned (action “Pin”).",
+        "Unpinned: “Ceasefire broken” was pinned instead.",
+    ]
+
+
+def test_unpin_action(editor_client):
+    blog = make_blog()
+    pinned = make_entry(blog, is_pinned=True)
+    other = make_entry(blog)
+
+    response = run_action(editor_client, "unpin", pinned, other)
+
+    pinned.refresh_from_db()
+    assert not pinned.is_pinned
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["1 entry(ies) unpinned.", "1 entry(ies) were not pinned."]
+    assert LogEntry.objects.get(object_id=str(pinned.pk)).get_change_message() == (
+        "Unpinned (action “Unpin”)."
+    )
+
+
+def test_conflict_with_a_change_outside_the_admin_names_no_one(editor_client):
+    entry = make_entry(make_blog(), headline="Original")
+    mine = form_data(editor_client.get(change_url(entry)), headline="Mine", _save="Save")
+    entry.headline = "From the API"
+    entry.save()  # the API and imports write no admin history
+
+    response = editor_client.post(change_url(entry), mine)
+
+    html = response.content.decode()
+    assert "Someone else changed this entry at " in html
+    assert "Its history says" not in html
+    entry.refresh_from_db()
+    assert entry.headline == "From the API"
+
+
+def test_inline_rows_use_short_text_boxes(editor_client):
+    # The admin's 10-row, 48em text boxes pushed "position" and "delete" out of the form.
+    entry = make_entry(make_blog(), status=EntryStatus.PUBLISHED)
+    make_caption(entry=entry)
+
+    html = editor_client.get(change_url(entry)).content.decode()
+
+    assert '<textarea name="captions-0-text" cols="50" rows="3"' in html
+    assert '<textarea name="corrections-__prefix__-text" cols="50" rows="3"' in html

@@ -151,3 +151,12 @@ def test_image_change_page_lists_where_it_is_used(editor_client):
     response = editor_client.get(reverse("admin:liveblog_image_change", args=[image.pk]))
 
     assert "entry “Rivers rising”</a> in blog “Floods”" in response.content.decode()
+
+
+def test_changelist_labels_the_file_photo_flag_for_editors(editor_client):
+    make_image(is_file_photo=True)
+
+    html = editor_client.get(CHANGELIST).content.decode()
+
+    assert "File photo" in html and "Is file photo</a>" not in html
+    assert 'alt="True"' in html  # the admin's tick icon
