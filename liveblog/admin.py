@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -129,9 +130,15 @@ class ActionsMixin:
                 self.log_change(request, obj, message)
             changed += 1
         if changed:
-            self.message_user(request, done.format(count=changed), messages.SUCCESS)
+            self.message_user(request, done.format(items=self.counted(changed)), messages.SUCCESS)
         if unchanged:
-            self.message_user(request, skipped.format(count=unchanged), messages.WARNING)
+            self.message_user(
+                request, skipped.format(items=self.counted(unchanged)), messages.WARNING
+            )
+
+    def counted(self, count: int) -> str:
+        """ "1 entry", "3 entries": the count with the model's name in the right number."""
+        return f"{count} {model_ngettext(self.opts, count)}"
 
 
 # --- Blogs -------------------------------------------------------------------------------------
@@ -300,8 +307,8 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Blog.go_live,
             applies=lambda blog: blog.status in (BlogStatus.DRAFT, BlogStatus.UPCOMING),
             message="Went live (action “Go live”).",
-            done="{count} blog(s) are live now.",
-            skipped="{count} blog(s) left alone: only draft or upcoming blogs can go live.",
+            done="{items} now live.",
+            skipped="{items} left alone: only draft or upcoming blogs can go live.",
         )
 
     @admin.action(description="Close (stop live updates)", permissions=["change"])
@@ -312,8 +319,8 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Blog.close,
             applies=lambda blog: blog.status in (BlogStatus.LIVE, BlogStatus.UPCOMING),
             message="Closed (action “Close”).",
-            done="{count} blog(s) closed.",
-            skipped="{count} blog(s) left alone: only live or upcoming blogs can be closed.",
+            done="{items} closed.",
+            skipped="{items} left alone: only live or upcoming blogs can be closed.",
         )
 
     @admin.action(description="Reopen", permissions=["change"])
@@ -324,8 +331,8 @@ class BlogAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Blog.reopen,
             applies=lambda blog: blog.status == BlogStatus.CLOSED,
             message="Reopened (action “Reopen”).",
-            done="{count} blog(s) reopened and live again.",
-            skipped="{count} blog(s) left alone: only closed blogs can be reopened.",
+            done="{items} reopened and live again.",
+            skipped="{items} left alone: only closed blogs can be reopened.",
         )
 
 
@@ -637,8 +644,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Entry.publish,
             applies=lambda entry: entry.status != EntryStatus.PUBLISHED,
             message="Published (action “Publish”).",
-            done="{count} entry(ies) published.",
-            skipped="{count} entry(ies) were already published.",
+            done="{items} published.",
+            skipped="{items} left alone: already published.",
         )
 
     @admin.action(description="Unpublish (back to draft)", permissions=["change"])
@@ -649,8 +656,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Entry.unpublish,
             applies=lambda entry: entry.status == EntryStatus.PUBLISHED,
             message="Unpublished (action “Unpublish”).",
-            done="{count} entry(ies) back to draft.",
-            skipped="{count} entry(ies) were not published.",
+            done="{items} back to draft.",
+            skipped="{items} left alone: not published.",
         )
 
     @admin.action(description="Pin (unpins the blog's pinned entry)", permissions=["change"])
@@ -673,8 +680,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=lambda entry: self.pin_entry(request, entry),
             applies=lambda entry: not entry.is_pinned,
             message="Pinned (action “Pin”).",
-            done="{count} entry(ies) pinned; any entry pinned before in the same blog is unpinned.",
-            skipped="{count} entry(ies) were already pinned.",
+            done="{items} pinned; any entry pinned before in the same blog is unpinned.",
+            skipped="{items} left alone: already pinned.",
         )
 
     @admin.action(description="Unpin", permissions=["change"])
@@ -685,8 +692,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Entry.unpin,
             applies=lambda entry: entry.is_pinned,
             message="Unpinned (action “Unpin”).",
-            done="{count} entry(ies) unpinned.",
-            skipped="{count} entry(ies) were not pinned.",
+            done="{items} unpinned.",
+            skipped="{items} left alone: not pinned.",
         )
 
     @admin.action(description="Mark as key event", permissions=["change"])
@@ -697,8 +704,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=Entry.mark_key_event,
             applies=lambda entry: not entry.is_key_event,
             message="Marked as key event (action).",
-            done="{count} entry(ies) marked as key events.",
-            skipped="{count} entry(ies) were key events already.",
+            done="{items} marked as key events.",
+            skipped="{items} left alone: already key events.",
         )
 
     @admin.action(description="Unmark key event", permissions=["change"])
@@ -709,8 +716,8 @@ class EntryAdmin(ActionsMixin, admin.ModelAdmin):
             verb=lambda entry: entry.mark_key_event(False),
             applies=lambda entry: entry.is_key_event,
             message="Unmarked as key event (action).",
-            done="{count} entry(ies) are no longer key events.",
-            skipped="{count} entry(ies) were not key events.",
+            done="{items} no longer key events.",
+            skipped="{items} left alone: not key events.",
         )
 
 

@@ -161,9 +161,9 @@ class Blog(models.Model):
             Blog.objects.filter(pk=self.pk).update(
                 revision=F("revision") + 1, changed_at=timezone.now()
             )
-            self.revision, self.changed_at = Blog.objects.filter(pk=self.pk).values_list(
-                "revision", "changed_at"
-            ).get()
+            self.revision, self.changed_at = (
+                Blog.objects.filter(pk=self.pk).values_list("revision", "changed_at").get()
+            )
         return self.revision
 
     def go_live(self) -> None:
@@ -187,7 +187,7 @@ class Image(models.Model):
     alt_text = models.TextField(help_text="Describes the picture for readers who cannot see it.")
     credit = models.CharField(max_length=200, blank=True, help_text="Photographer / agency.")
     is_file_photo = models.BooleanField(
-        default=False, help_text="An archive picture, shown to readers as “File:”."
+        "file photo", default=False, help_text="An archive picture, shown to readers as “File:”."
     )
     file = models.ImageField(
         upload_to="images/%Y/%m/", blank=True, width_field="width", height_field="height"
@@ -342,9 +342,7 @@ class Entry(models.Model):
                 self.refresh_from_db(fields=["version"])
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk}
-        )
+        return reverse("liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk})
 
     @staticmethod
     def next_order(blog_id: int) -> int:

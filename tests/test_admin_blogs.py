@@ -142,7 +142,7 @@ def test_go_live_close_and_reopen_actions(editor_client, editor):
     response = run_action(editor_client, "reopen", blog)
     blog.refresh_from_db()
     assert blog.status == BlogStatus.LIVE and blog.closed_at is None
-    assert "1 blog(s) reopened and live again." in [str(m) for m in response.context["messages"]]
+    assert "1 blog reopened and live again." in [str(m) for m in response.context["messages"]]
     messages = LogEntry.objects.filter(object_id=str(blog.pk)).order_by("action_time", "id")
     assert [m.get_change_message() for m in messages] == [
         "Went live (action “Go live”).",
@@ -157,7 +157,7 @@ def test_reopen_leaves_blogs_that_are_not_closed(editor_client):
 
     response = run_action(editor_client, "reopen", live)
 
-    assert "1 blog(s) left alone: only closed blogs can be reopened." in [
+    assert "1 blog left alone: only closed blogs can be reopened." in [
         str(m) for m in response.context["messages"]
     ]
     assert not LogEntry.objects.exists()

@@ -126,6 +126,15 @@ def test_list_edit_is_recorded_in_history(editor_client, editor):
     assert "Key event" in log.get_change_message()
 
 
+def test_action_messages_count_in_words(editor_client):
+    blog = make_blog()
+    drafts = [make_entry(blog, status=EntryStatus.DRAFT) for _ in range(3)]
+
+    response = run_action(editor_client, "publish", *drafts)
+
+    assert [str(m) for m in response.context["messages"]] == ["3 entries published."]
+
+
 def test_publish_and_unpublish_actions(editor_client, editor):
     blog = make_blog()
     draft = make_entry(blog, status=EntryStatus.DRAFT)
@@ -136,8 +145,8 @@ def test_publish_and_unpublish_actions(editor_client, editor):
     draft.refresh_from_db()
     assert draft.status == EntryStatus.PUBLISHED
     messages = [str(m) for m in response.context["messages"]]
-    assert "1 entry(ies) published." in messages
-    assert "1 entry(ies) were already published." in messages
+    assert "1 entry published." in messages
+    assert "1 entry left alone: already published." in messages
     log = LogEntry.objects.get(object_id=str(draft.pk))
     assert (log.user, log.get_change_message()) == (editor, "Published (action “Publish”).")
 
@@ -447,7 +456,7 @@ def test_unpin_action(editor_client):
     pinned.refresh_from_db()
     assert not pinned.is_pinned
     messages = [str(m) for m in response.context["messages"]]
-    assert messages == ["1 entry(ies) unpinned.", "1 entry(ies) were not pinned."]
+    assert messages == ["1 entry unpinned.", "1 entry left alone: not pinned."]
     assert LogEntry.objects.get(object_id=str(pinned.pk)).get_change_message() == (
         "Unpinned (action “Unpin”)."
     )
