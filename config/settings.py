@@ -124,7 +124,7 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -187,6 +187,8 @@ LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 102
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How long each app process may answer the live check from memory (0: ask the database each time).
+LIVEBLOG_LIVE_CHECK_SECONDS = env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1)
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)

@@ -9,18 +9,21 @@ one Redis need no coordination.
 
 Helpers:
 - `blog_state(slug)`: (pk, revision, due) of a public blog in one indexed query.
+- `recent_blog_state(slug)`: the same, remembered for a second per process (the live check only).
 - `cached_fragment(key_parts, build)`: any picklable value (rendered HTML, serializer data).
 - `@cache_blog_response`: a per-blog view's whole response, keyed on the blog state and the URL.
 """
 
+import datetime
 import functools
 import hashlib
+import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -49,8 +52,10 @@ KEPT_HEADERS = (
 class BlogStateKey(NamedTuple):
     pk: int
     revision: int
-    # The newest due entry's time, as the database gives it: only compared, never parsed.
-    due: str
+    status: str
+    changed_at: datetime.datetime
+    # The newest entry already due, or None: scheduled entries appear without a write.
+    due_at: datetime.datetime | None
 
 
 # What a 304 repeats of the full response (RFC 9110, 15.4.5).
@@ -81,7 +86,8 @@ def cached_fragment(
 
 
 def blog_state(slug: str) -> BlogStateKey | None:
-    """The public blog's pk, revision and due marker, or None (no such blog, or a draft).
+    """The public blog's pk, revision, status, change time and newest due time, or None (no
+    such blog, or a draft).
 
     One query: the unique slug index, then one seek in entry_blog_status_due_idx for the newest
     entry already due. Written as SQL because it runs on every request, hits included, and
@@ -97,12 +103,59 @@ def blog_state(slug: str) -> BlogStateKey | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, revision, due_at = row
-    return BlogStateKey(pk, revision, str(due_at or ""))
+    pk, revision, status, changed_at, due_at = row
+    return BlogStateKey(pk, revision, status, as_datetime(changed_at), as_datetime(due_at))
+
+
+# The live check's memo: slug -> (expiry, state). Per process, for a second or so.
+_recent_states: dict[str, tuple[float, BlogStateKey]] = {}
+
+
+def recent_blog_state(slug: str) -> BlogStateKey | None:
+    """`blog_state()`, trusted for LIVEBLOG_LIVE_CHECK_SECONDS in this process.
+
+    Only for the live check, the most frequent request: it already tells CDNs and browsers to
+    keep its answer for a third of the poll interval, so a second more costs readers nothing and
+    spares the query most of the time. Writes made by this process forget the memo at once
+    (`forget_recent_states`); other processes see them within the second.
+    """
+    seconds = settings.LIVEBLOG_LIVE_CHECK_SECONDS
+    if seconds <= 0:
+        return blog_state(slug)
+    now = time.time()
+    recent = _recent_states.get(slug)
+    # The wall clock, not a monotonic one, so frozen-time tests see expiry; bounded both ways so
+    # a clock stepped backwards cannot stretch the memo.
+    if recent is not None and 0 < recent[0] - now <= seconds:
+        return recent[1]
+    state = blog_state(slug)
+    if state is None:
+        _recent_states.pop(slug, None)
+    else:
+        _recent_states[slug] = (now + seconds, state)
+    return state
+
+
+def forget_recent_states() -> None:
+    """Forget the live check's memo now, for this connection, and again when the write commits
+    (a request in between may have remembered the state from before it)."""
+    clear_recent_states()
+    transaction.on_commit(clear_recent_states)
+
+
+def clear_recent_states() -> None:
+    _recent_states.clear()
+
+
+def as_datetime(value) -> datetime.datetime | None:
+    """A datetime column read with a raw cursor: SQLite gives UTC text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value).replace(tzinfo=datetime.UTC)
+    return value
 
 
 STATE_SQL = """
-    SELECT b.id, b.revision, (
+    SELECT b.id, b.revision, b.status, b.changed_at, (
         SELECT e.published_at FROM {entry} e
         WHERE e.blog_id = b.id AND e.status = %s AND e.published_at <= %s
         ORDER BY e.published_at DESC LIMIT 1

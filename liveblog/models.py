@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liveblog import body as body_markup
+from liveblog import caching
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({"admin", "api", "search", "sitemap.xml", "healthz", "static", "media"})
@@ -157,6 +158,7 @@ class Blog(models.Model):
 
     def bump_revision(self) -> int:
         """Record a reader-visible change; return the new revision (locks the blog row)."""
+        caching.forget_recent_states()
         with transaction.atomic():
             Blog.objects.filter(pk=self.pk).update(
                 revision=F("revision") + 1, changed_at=timezone.now()

@@ -4,7 +4,15 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from liveblog import caching
 from liveblog.models import Blog, Entry, EntryRemoval, Image, touch_owner
+
+
+@receiver(post_save, sender=Blog, dispatch_uid="liveblog_blog_saved")
+@receiver(post_delete, sender=Blog, dispatch_uid="liveblog_blog_deleted")
+def forget_blog_states(sender, instance: Blog, **kwargs) -> None:
+    """A blog renamed, hidden or deleted: the live check must not answer from memory for it."""
+    caching.forget_recent_states()
 
 
 @receiver(post_delete, sender=Entry, dispatch_uid="liveblog_entry_removed")

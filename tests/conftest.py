@@ -89,6 +89,14 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fresh_live_check_memo():
+    """The live check's per-process memo must not carry one test's blogs into the next."""
+    from liveblog.caching import clear_recent_states
+
+    clear_recent_states()
+
+
+@pytest.fixture(autouse=True)
 def plain_static(settings):
     """Serve static files without the collectstatic manifest: tests never run collectstatic.
 
