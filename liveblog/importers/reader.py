@@ -215,8 +215,10 @@ def _line_block(text: str) -> dict:
 
 
 def _is_link_stub(text: str) -> bool:
-    words = len(text.split(":")[0].split())
-    return words <= LINK_STUB_MAX_WORDS and bool(LINK_STUB_RE.match(text))
+    # The pattern first: it fails on the first word of almost every line, counting words does not.
+    if not LINK_STUB_RE.match(text):
+        return False
+    return len(text.split(":")[0].split()) <= LINK_STUB_MAX_WORDS
 
 
 def _looks_like_headline(text: str) -> bool:
