@@ -157,3 +157,24 @@ def test_long_unbroken_words_wrap_on_a_phone(page, live_server, artifacts_dir):
     page.goto(live_server.url + blog.get_absolute_url())
     page.locator(f"#entry-{entry.pk}").screenshot(path=artifacts_dir / "long-words-phone.png")
     assert page.console_errors == []
+
+
+def test_a_blog_taken_off_the_site_stops_the_page_polling(page, live_server, settings):
+    settings.LIVEBLOG_POLL_SECONDS = 1
+    blog = make_blog(title="Storm watch")
+    make_entry(blog)
+    checks = live_checks(page)
+    page.goto(live_server.url + blog.get_absolute_url())
+    page.wait_for_function("document.getElementById('liveblog').dataset.polling === 'on'")
+
+    blog.status = BlogStatus.DRAFT
+    blog.save()
+
+    page.wait_for_function(
+        "document.getElementById('liveblog').dataset.polling === 'off'", timeout=10_000
+    )
+    count = len(checks)
+    page.wait_for_timeout(2_500)
+    assert len(checks) == count  # it stopped asking instead of retrying with back-off
+    # The one error is the browser reporting the 404 it was given.
+    assert all("404" in error for error in page.console_errors)

@@ -234,7 +234,10 @@
       const headers = { Accept: "application/json" };
       if (state.etag) headers["If-None-Match"] = state.etag;
       const response = await fetch(root.dataset.liveUrl, { headers, cache: "no-store" });
-      if (response.status !== 304) {
+      if (response.status === 404) {
+        // Taken off the site (back to draft, or deleted): nothing more will come, stop asking.
+        state.status = "draft";
+      } else if (response.status !== 304) {
         if (!response.ok) throw new Error("check: HTTP " + response.status);
         const live = await response.json();
         if (live.revision !== state.revision || live.due !== state.due) await fetchChanges();
