@@ -146,3 +146,16 @@ def test_healthz_is_exempt_from_the_https_redirect(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz/").status_code == 200
     assert client.get("/admin/login/").status_code == 301
+
+
+def test_postgresql_prepares_statements_unless_told_not_to():
+    code = "print(settings.DATABASES['default'].get('OPTIONS'))"
+    url = "postgres://liveblog@db.example:5432/liveblog"
+    prepared = run_python(code, DATABASE_URL=url)
+    assert prepared.returncode == 0, prepared.stderr
+    assert "'server_side_binding': True" in prepared.stdout
+    assert "'prepare_threshold': 5" in prepared.stdout
+    # Behind PgBouncer in transaction mode (before 1.21) prepared statements must be off.
+    plain = run_python(code, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
+    assert plain.returncode == 0, plain.stderr
+    assert "prepare_threshold" not in plain.stdout
