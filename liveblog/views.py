@@ -479,9 +479,8 @@ def blog_live(request: HttpRequest, slug: str) -> HttpResponse:
     state = BlogState.from_key(key)
     if not_modified := state.not_modified(request, kind="l", max_age=max_age):
         return not_modified
-    response = JsonResponse({"revision": state.revision, "due": state.due, "status": key.status})
-    state.apply(response, kind="l", max_age=max_age)
-    return response
+    body = {"revision": state.revision, "due": state.due, "status": key.status}
+    return JsonResponse(body, headers=headers)
 
 
 @cache_blog_response("changes")
