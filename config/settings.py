@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "liveblog",
 ]
 
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change in the objects' history (admin, API alike).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -196,6 +199,9 @@ LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 102
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How long a cached response or fragment may stay in the cache. Keys carry the blog's state, so
+# this only bounds how long superseded copies occupy memory; it never makes a page stale.
+LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
 # How long each app process may answer the live check from memory (0: ask the database each time).
 LIVEBLOG_LIVE_CHECK_SECONDS = env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1)
 # Upload limits for images.

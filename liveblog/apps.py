@@ -7,4 +7,4 @@ class LiveblogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from liveblog import signals  # noqa: F401  (connects receivers)
+        from liveblog import freshness, signals  # noqa: F401  (connect their receivers)

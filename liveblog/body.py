@@ -28,9 +28,14 @@ INTERACTIVE_RE = re.compile(r"^\[interactive:\s*(?P<title>.*)\]$", re.S)
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 
 
+def normalise(text: str) -> str:
+    """Body text as stored: Unix newlines (browsers submit CRLF), no surrounding blank lines."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of text separated by blank lines, each folded onto one line."""
-    chunks = BLANK_LINE_RE.split(text.replace("\r\n", "\n").replace("\r", "\n").strip())
+    chunks = BLANK_LINE_RE.split(normalise(text))
     return [" ".join(chunk.split()) for chunk in chunks if chunk.strip()]
 
 
@@ -41,8 +46,7 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 def parse(body: str) -> list[dict]:
     """Body text -> blocks (paragraph, list, link, interactive), in order."""
     blocks = []
-    normalised = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    for chunk in BLANK_LINE_RE.split(normalised):
+    for chunk in BLANK_LINE_RE.split(normalise(body)):
         lines = [line.strip() for line in chunk.split("\n") if line.strip()]
         if not lines:
             continue

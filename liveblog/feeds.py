@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from liveblog.models import Blog, Entry
-from liveblog.views import prepare, with_display_data
+from liveblog.stream import prepare, reader_entries, with_display_data
 
 FEED_LENGTH = 50
 
@@ -36,10 +36,11 @@ class EntriesFeed(Feed):
         return blog.attribution
 
     def entries(self, blog: Blog):
-        return Entry.objects.published().for_blog(blog)
+        return reader_entries(blog)
 
     def items(self, blog: Blog) -> list[Entry]:
-        entries = self.entries(blog).order_by("-order", "-id")[:FEED_LENGTH]
+        # By time, newest first: a feed has no pinned slot.
+        entries = self.entries(blog).order_by("-sort_key", "-id")[:FEED_LENGTH]
         return prepare(with_display_data(entries), blog)
 
     def item_title(self, entry: Entry) -> str:
@@ -50,7 +51,8 @@ class EntriesFeed(Feed):
         return entry.published_at
 
     def item_updateddate(self, entry: Entry):
-        return entry.updated_at
+        # A scheduled entry was last saved before its time: never "updated" before "published".
+        return max(filter(None, [entry.updated_at, entry.published_at]))
 
     def item_author_name(self, entry: Entry) -> str | None:
         names = [a.get_full_name() or a.get_username() for a in entry.authors.all()]

@@ -2,15 +2,14 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from PIL import Image as PillowImage
 
-from liveblog.models import Blog, Entry, Image
+from liveblog import body as body_markup
+from liveblog.models import Blog, BlogStatus, Entry, Image
 
 
 class KeyPointsField(forms.CharField):
@@ -34,6 +33,8 @@ class KeyPointsField(forms.CharField):
 
 
 class BlogAdminForm(forms.ModelForm):
+    """The blog form: a status the blog cannot move to is refused with the reason."""
+
     key_points = KeyPointsField(
         required=False,
         help_text="One point per line, in the order readers see them. "
@@ -59,10 +60,27 @@ class BlogAdminForm(forms.ModelForm):
             "source_updated",
         ]
 
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if self.instance.pk and (refusal := BlogStatus.refusal(self.instance.status, status)):
+            raise forms.ValidationError(refusal, code="transition")
+        return status
+
+
+class BodyField(forms.CharField):
+    """The entry body as the model stores it: browsers submit CRLF newlines, which are the same
+    text (an untouched body is not "changed")."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value) -> str:
+        return body_markup.normalise(super().to_python(value) or "")
+
 
 class EntryAdminForm(forms.ModelForm):
     """The entry form, refusing to save over a change made since it was opened."""
 
+    body = BodyField(required=False, help_text=body_markup.HELP_TEXT)
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -82,18 +100,22 @@ class EntryAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
+            version = self.instance.version
+            if hasattr(self.instance, "_history"):
+                # Restoring an earlier version (history page): it replaces the current one.
+                version = Entry.objects.filter(pk=self.instance.pk).values_list("version").get()[0]
+            self.fields["loaded_version"].initial = version
         self.conflict = False
         # The admin activates the blog's zone around this form (EntryAdmin.changeform_view).
         if "published_at" in self.fields:
             self.fields["published_at"].help_text = (
-                f"In {timezone.get_current_timezone_name()} time. Shown as the entry's time; "
-                "a time in the future schedules the entry."
+                f"In {timezone.get_current_timezone_name()} time. Leave empty to use the moment "
+                "it is published; a time in the future schedules the entry."
             )
 
     def _get_validation_exclusions(self):
-        # One pinned entry per blog holds on save: pinning goes through Entry.pin(), which unpins
-        # the blog's other entry first. Validating the constraint here would refuse every re-pin.
+        # Saving a pinned entry unpins the blog's other one (Entry.save()): validating the
+        # one-pin constraint here would refuse every re-pin.
         exclude = super()._get_validation_exclusions()
         exclude.add("is_pinned")
         return exclude
@@ -105,53 +127,39 @@ class EntryAdminForm(forms.ModelForm):
         return cleaned
 
     def _check_version(self, loaded: int | None) -> None:
-        # Lock the row so nobody saves between this check and ours (the admin view is atomic).
-        current = (
-            Entry.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", "updated_at")
-            .first()
-        )
+        # Lock the blog (as every writer of its entries does) so nobody saves between this
+        # check and ours: the admin view is atomic.
+        Blog.objects.lock(self.instance.blog_id)
+        current = Entry.objects.filter(pk=self.instance.pk).values_list("version").first()
         if current is None or loaded is None or loaded == current[0]:
             return
-        version, updated_at = current
         self.conflict = True
         # Re-show the editor's text; a second save, made knowingly, goes through.
         self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_version")] = str(version)
-        local = timezone.localtime(updated_at)
+        self.data[self.add_prefix("loaded_version")] = str(current[0])
+        last = self.instance.history.order_by("-history_date", "-history_id").first()
+        who, what, when = "Someone else", "", None
+        if last is not None:
+            when = timezone.localtime(last.history_date)
+            if last.history_user is not None:
+                who = last.history_user.get_full_name() or last.history_user.get_username()
+            if last.prev_record is not None:
+                changed = last.diff_against(last.prev_record).changed_fields
+                if changed:
+                    names = [str(Entry._meta.get_field(name).verbose_name) for name in changed]
+                    what = f" They changed: {', '.join(names)}."
         raise forms.ValidationError(
-            "%(who)s changed this entry at %(when)s after you opened it, so your changes were "
+            "%(who)s changed this entry%(when)s after you opened it, so your changes were "
             "NOT saved.%(what)s Your changes are still in the form below. Open the entry in a new "
-            "tab to see the other version, then either copy your changes over there, or press "
-            "Save again here to replace that version with yours.",
+            "tab to see the other version (or its History), then either copy your changes over "
+            "there, or press Save again here to replace that version with yours.",
             code="conflict",
             params={
-                "when": f"{date_format(local, 'j M, H:i')} {local.tzname()}",
-                **self._last_change_by(updated_at),
+                "who": who,
+                "what": what,
+                "when": f" at {date_format(when, 'j M, H:i')} {when.tzname()}" if when else "",
             },
         )
-
-    def _last_change_by(self, updated_at) -> dict:
-        """Who made the change that conflicts, and what it was, as the entry's history says.
-
-        The history's newest line counts only if written with or after that change: imports and
-        the API change entries without writing history.
-        """
-        log = (
-            LogEntry.objects.filter(
-                content_type=ContentType.objects.get_for_model(Entry),
-                object_id=str(self.instance.pk),
-                action_time__gte=updated_at,
-            )
-            .select_related("user")
-            .order_by("-action_time")
-            .first()
-        )
-        if log is None:
-            return {"who": "Someone else", "what": ""}
-        who = log.user.get_full_name() or log.user.get_username()
-        return {"who": who, "what": f" Its history says: “{log.get_change_message()}”"}
 
 
 class ImageAdminForm(forms.ModelForm):

@@ -1,4 +1,15 @@
-"""Live blogs, their entries, and the images placed in them."""
+"""Live blogs, their entries, and the images placed in them: the domain's one core.
+
+Every surface (admin, live desk, API, loader, feeds, views) acts through the verbs and reads
+through the QuerySet methods defined here; none of them restates a rule.
+
+The revision: each blog counts its reader-visible changes. `Blog.objects.bump()` is the only
+place it moves (an F() increment that locks the blog row until commit, so revisions are handed
+out in commit order); every entry change a reader could see takes a revision of its own, which
+is what makes "everything after revision N" an exact cursor for pollers (liveblog/freshness.py
+builds states, ETags and cache keys from it). Writers of a blog's entries always lock the blog
+row first, so they never deadlock with each other.
+"""
 
 import datetime
 import hashlib
@@ -7,16 +18,22 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import IntegrityError, connections, models, router, transaction
+from django.db.models import Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
-from liveblog import caching
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({"admin", "api", "search", "sitemap.xml", "healthz", "static", "media"})
+
+# Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
+# liveblog.freshness forgets what it remembered of the blog's state.
+blog_changed = Signal()
 
 
 def validate_time_zone(value: str) -> None:
@@ -30,10 +47,46 @@ class BlogStatus(models.TextChoices):
     LIVE = "live", "Live"
     CLOSED = "closed", "Closed"
 
+    @classmethod
+    def allows(cls, old: str, new: str) -> bool:
+        """Whether a blog may go from status `old` to `new` (staying put is always allowed)."""
+        return old == new or new in BLOG_TRANSITIONS.get(old, ())
+
+    @classmethod
+    def refusal(cls, old: str, new: str) -> str | None:
+        """Why a blog may not go from `old` to `new`, for editors; None when it may."""
+        if cls.allows(old, new):
+            return None
+        return f"A {cls(old).label.lower()} blog cannot become {cls(new).label.lower()}."
+
+
+# Where each status may go. A live or closed blog never becomes "upcoming" again: its coverage
+# has started. Any public blog can be taken off the site (back to draft).
+BLOG_TRANSITIONS = {
+    BlogStatus.DRAFT: {BlogStatus.UPCOMING, BlogStatus.LIVE, BlogStatus.CLOSED},
+    BlogStatus.UPCOMING: {BlogStatus.DRAFT, BlogStatus.LIVE, BlogStatus.CLOSED},
+    BlogStatus.LIVE: {BlogStatus.DRAFT, BlogStatus.CLOSED},
+    BlogStatus.CLOSED: {BlogStatus.DRAFT, BlogStatus.LIVE},
+}
+
 
 class EntryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+
+
+def can_preview(user, model) -> bool:
+    """Whether the user may see unpublished objects of this model (Editors and superusers).
+
+    Staff status alone is not enough: a staff account without permissions sees what readers see.
+    The first call per request loads the user's permissions (one or two queries).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}") or user.has_perm(
+        f"{opts.app_label}.change_{opts.model_name}"
+    )
 
 
 class BlogQuerySet(models.QuerySet):
@@ -41,8 +94,9 @@ class BlogQuerySet(models.QuerySet):
         """Blogs readers may see: everything but drafts."""
         return self.exclude(status=BlogStatus.DRAFT)
 
-    def live(self):
-        return self.filter(status=BlogStatus.LIVE)
+    def visible_to(self, user):
+        """What this user may read: every blog for editors, public blogs for everyone else."""
+        return self.all() if can_preview(user, Blog) else self.public()
 
     def search(self, query: str):
         """Blogs whose title, standfirst or intro match the query, best first (see search.py)."""
@@ -51,6 +105,36 @@ class BlogQuerySet(models.QuerySet):
         return search.search(
             self, query, vector=search.blog_vector(), fields=["title", "standfirst", "intro"]
         )
+
+    def lock(self, pk: int) -> None:
+        """Lock the blog row until the transaction ends: taken before writing any of its entries,
+        so writers of one blog queue up in one order (no deadlocks, no interleaved revisions)."""
+        list(self.select_for_update().filter(pk=pk).values_list("pk"))
+
+    def bump(self, pk: int, count: int = 1) -> int:
+        """Record `count` reader-visible changes of the blog; return its new revision.
+
+        Call inside a transaction: the UPDATE keeps the blog row locked until commit, so the
+        revisions handed out become visible in order. Changes that share a transaction take the
+        revisions new - count + 1 ... new, one each. One query (UPDATE ... RETURNING).
+        """
+        connection = connections[router.db_for_write(Blog)]
+        table = connection.ops.quote_name(Blog._meta.db_table)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET revision = revision + %s, changed_at = %s "
+                "WHERE id = %s RETURNING revision",
+                [count, now, pk],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            raise Blog.DoesNotExist(f"blog {pk} is gone")
+        revision = row[0]
+        transaction.on_commit(
+            lambda: blog_changed.send(Blog, pk=pk, revision=revision), using=connection.alias
+        )
+        return revision
 
 
 class Blog(models.Model):
@@ -95,14 +179,14 @@ class Blog(models.Model):
     # Hash of the blog-level fields as last imported: differs once an editor changes them.
     import_hash = models.CharField(max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Bumped on every change a reader could see; entries record the revision that last changed them,
-    # so pollers and caches can ask for "everything after revision N".
+    # Moved by Blog.objects.bump() only (never by save()): see the module docstring.
     revision = models.PositiveIntegerField(default=0, editable=False)
     changed_at = models.DateTimeField(default=timezone.now, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BlogQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["revision", "changed_at", "updated_at"])
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -122,6 +206,25 @@ class Blog(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save the blog's fields (never its revision, which only bump() moves) and record the
+        change for readers. A changed status goes through the allowed transitions and sets or
+        clears `closed_at`. Queries on update: lock and read the status, update, bump (3)."""
+        with transaction.atomic(using=kwargs.get("using")):
+            if self._state.adding:
+                super().save(*args, update_fields=update_fields, **kwargs)
+                return
+            written = set(update_fields) if update_fields is not None else self._writable()
+            written -= {"revision", "changed_at"}
+            if "status" in written:
+                current = Blog.objects.select_for_update().filter(pk=self.pk)
+                old = current.values_list("status", flat=True).get()
+                if old != self.status:
+                    self._change_status(old)
+                    written.add("closed_at")
+            super().save(*args, update_fields=written | {"updated_at"}, **kwargs)
+            self.revision = Blog.objects.bump(self.pk)
+
     def get_absolute_url(self) -> str:
         return reverse("liveblog:blog-detail", kwargs={"slug": self.slug})
 
@@ -129,6 +232,24 @@ class Blog(models.Model):
         if self.slug in RESERVED_SLUGS:
             message = f"“{self.slug}” is used by the site itself; choose another."
             raise ValidationError({"slug": message})
+
+    def _writable(self) -> set[str]:
+        return {f.name for f in self._meta.concrete_fields if not f.primary_key}
+
+    def _change_status(self, old: str) -> None:
+        if refusal := BlogStatus.refusal(old, self.status):
+            raise ValidationError({"status": refusal})
+        if self.status == BlogStatus.CLOSED:
+            self.closed_at = timezone.now()
+        elif self.status == BlogStatus.LIVE or self.status == BlogStatus.DRAFT:
+            # Reopened (or taken off the site): its coverage has no end any more.
+            self.closed_at = None
+
+    def set_status(self, status: str) -> None:
+        """The one status transition: go live, close, reopen, take off the site (ValidationError
+        if the transition is not allowed). Writes only the status and its dates."""
+        self.status = status
+        self.save(update_fields=["status"])
 
     @property
     def is_public(self) -> bool:
@@ -156,34 +277,6 @@ class Blog(models.Model):
     def intro_paragraphs(self) -> list[str]:
         return body_markup.split_paragraphs(self.intro)
 
-    def bump_revision(self) -> int:
-        """Record a reader-visible change; return the new revision (locks the blog row)."""
-        caching.forget_recent_states()
-        with transaction.atomic():
-            Blog.objects.filter(pk=self.pk).update(
-                revision=F("revision") + 1, changed_at=timezone.now()
-            )
-            self.revision, self.changed_at = (
-                Blog.objects.filter(pk=self.pk).values_list("revision", "changed_at").get()
-            )
-        return self.revision
-
-    def go_live(self) -> None:
-        self._set_status(BlogStatus.LIVE, closed_at=None)
-
-    def close(self) -> None:
-        self._set_status(BlogStatus.CLOSED, closed_at=timezone.now())
-
-    def reopen(self) -> None:
-        self.go_live()
-
-    def _set_status(self, status: str, *, closed_at) -> None:
-        self.status = status
-        self.closed_at = closed_at
-        with transaction.atomic():
-            self.save(update_fields=["status", "closed_at", "updated_at"])
-            self.bump_revision()
-
 
 class Image(models.Model):
     alt_text = models.TextField(help_text="Describes the picture for readers who cannot see it.")
@@ -202,6 +295,8 @@ class Image(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -212,6 +307,16 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text[:80] or f"Image {self.pk}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            if not adding:
+                # An edited picture (alt text, credit, file) changes every entry and hero
+                # showing it.
+                for caption in self.captions.all():
+                    caption.touch_owner()
 
     @property
     def has_file(self) -> bool:
@@ -228,13 +333,38 @@ def entry_content_hash(headline: str, blocks: list[dict]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# Stream order. Entries with a time sort by it; untimed ones (imported without a time) sort by
+# their `order` below every timed entry. Both fit one indexed integer: `order` stays under
+# ORDER_LIMIT, a time becomes ORDER_LIMIT + microseconds since the year 1.
+ORDER_LIMIT = 2**31
+EPOCH_ONE = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+
+
+def sort_key_for(published_at: datetime.datetime | None, order: int) -> int:
+    if published_at is None:
+        return order
+    return ORDER_LIMIT + (published_at - EPOCH_ONE) // datetime.timedelta(microseconds=1)
+
+
+def visible_q(now: datetime.datetime) -> Q:
+    """Published, and due by `now`: the rule `Entry.is_visible_at()` applies to one entry."""
+    return Q(status=EntryStatus.PUBLISHED) & (
+        Q(published_at__isnull=True) | Q(published_at__lte=now)
+    )
+
+
 class EntryQuerySet(models.QuerySet):
+    def due(self, now: datetime.datetime | None = None):
+        """Published and due, whatever the blog's status: what an editor's preview shows."""
+        return self.filter(visible_q(now or timezone.now()))
+
     def published(self):
         """Entries readers may see: published, due, and in a public blog."""
-        return self.filter(
-            Q(published_at__isnull=True) | Q(published_at__lte=timezone.now()),
-            status=EntryStatus.PUBLISHED,
-        ).exclude(blog__status=BlogStatus.DRAFT)
+        return self.due().exclude(blog__status=BlogStatus.DRAFT)
+
+    def visible_to(self, user):
+        """What this user may read: every entry for editors, published ones for everyone else."""
+        return self.all() if can_preview(user, Entry) else self.published()
 
     def for_blog(self, blog):
         return self.filter(blog=blog)
@@ -243,18 +373,54 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(is_key_event=True)
 
     def newest_first(self):
-        return self.order_by("-is_pinned", "-order", "-id")
+        """Stream order: the pinned entry, then by time (untimed imports below), newest first."""
+        return self.order_by("-is_pinned", "-sort_key", "-id")
 
-    def since(self, revision: int):
-        """Entries changed after the given blog revision."""
-        return self.filter(revision__gt=revision)
+    def changed_since(self, revision: int, upto: int):
+        """Due entries whose last reader-visible change has a revision in (revision, upto].
 
-    def due(self):
-        """Published and due, whatever the blog's status: what a staff preview of a draft shows."""
-        return self.filter(
-            Q(published_at__isnull=True) | Q(published_at__lte=timezone.now()),
-            status=EntryStatus.PUBLISHED,
-        )
+        `upto` is the blog revision the poller is told: a change committed after it is left for
+        the next poll rather than delivered twice. Scheduled entries join when they fall due
+        (`announce_due()` gives them their revision). Deletions and unpublishing are
+        `EntryRemoval` rows over the same range. Both change feeds (the page's and the API's)
+        read this.
+        """
+        return self.due().filter(revision__gt=revision, revision__lte=upto)
+
+    def overdue(self, now: datetime.datetime | None = None):
+        """Scheduled entries whose time has come but that readers were not told about yet."""
+        return self.due(now).filter(is_scheduled=True)
+
+    def announce_due(self, blog_id: int) -> int:
+        """Give each scheduled entry of the blog that fell due a revision, as if published now.
+
+        Nothing writes when a scheduled time passes, so the blog's state (liveblog.freshness)
+        calls this when it sees one; concurrent callers queue on the blog lock and the later
+        ones find nothing left. Returns how many entries it announced.
+        """
+        with transaction.atomic():
+            Blog.objects.lock(blog_id)
+            ids = list(
+                self.filter(blog_id=blog_id)
+                .overdue()
+                .order_by("published_at", "id")
+                .values_list("pk", flat=True)
+            )
+            if not ids:
+                return 0
+            top = Blog.objects.bump(blog_id, len(ids))
+            rows = [
+                Entry(pk=pk, revision=top - len(ids) + n, is_scheduled=False)
+                for n, pk in enumerate(ids, start=1)
+            ]
+            Entry.objects.bulk_update(rows, ["revision", "is_scheduled"])
+            return len(ids)
+
+    def announce_overdue(self) -> None:
+        """`announce_due()` for every blog with an overdue entry (one query on a tiny index when
+        there is none)."""
+        for blog_id in set(self.overdue().values_list("blog_id", flat=True)):
+            self.announce_due(blog_id)
 
     def search(self, query: str):
         """Entries whose headline or body match the query, best first (see search.py)."""
@@ -275,13 +441,19 @@ class Entry(models.Model):
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="entries")
     headline = models.CharField(max_length=300)
     body = models.TextField(blank=True, help_text=body_markup.HELP_TEXT)
+    # The body parsed into blocks, derived on save: pages, feeds, the API and search read this.
+    body_blocks = models.JSONField(default=list, editable=False)
     order = models.IntegerField(
-        default=0, help_text="Higher shows first. New entries go on top of the stream."
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(ORDER_LIMIT - 1)],
+        help_text="Places an entry without a time among the other untimed ones: higher shows "
+        "first. Entries with a time are placed by their time.",
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Shown as the entry's time. A time in the future schedules the entry.",
+        help_text="The entry's time. Empty: the moment it is published. "
+        "A time in the future schedules the entry.",
     )
     is_key_event = models.BooleanField("key event", default=False)
     is_pinned = models.BooleanField("pinned", default=False, help_text="Shown first. One per blog.")
@@ -289,6 +461,10 @@ class Entry(models.Model):
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="liveblog_entries"
     )
+    # Derived on save: the stream position (see sort_key_for) and whether it waits for its time.
+    sort_key = models.BigIntegerField(default=0, editable=False)
+    is_scheduled = models.BooleanField(default=False, editable=False)
+    # The blog revision of its last reader-visible change (0: readers never saw it).
     revision = models.PositiveIntegerField(default=0, editable=False)
     # Optimistic concurrency: every save increments it; a save based on an older one is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -300,9 +476,13 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["body_blocks", "sort_key", "is_scheduled", "revision", "updated_at"],
+        m2m_fields=[authors],
+    )
 
     class Meta:
-        ordering = ["-order", "-id"]
+        ordering = ["-is_pinned", "-sort_key", "-id"]
         verbose_name_plural = "entries"
         constraints = [
             models.UniqueConstraint(
@@ -313,52 +493,122 @@ class Entry(models.Model):
                 condition=~Q(import_key=""),
                 name="entry_unique_import_key",
             ),
+            # Every reader-visible change takes a revision of its own: pollers' exact cursor.
+            models.UniqueConstraint(
+                fields=["blog", "revision"],
+                condition=Q(revision__gt=0),
+                name="entry_unique_revision",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values), name="entry_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(order__gte=0, order__lt=ORDER_LIMIT), name="entry_order_in_range"
+            ),
         ]
         indexes = [
-            # A blog's stream: its published entries, newest first.
-            models.Index(fields=["blog", "status", "-order"], name="entry_blog_status_order_idx"),
-            # Live updates: what changed in a blog after revision N.
-            models.Index(fields=["blog", "revision"], name="entry_blog_revision_idx"),
-            # Validators and cache keys: a blog's newest entry already due (one index seek, not a
-            # scan of the whole stream, on every page view and live check).
+            # A blog's stream: its published entries in stream order.
+            models.Index(fields=["blog", "status", "-sort_key"], name="entry_blog_status_sort_idx"),
+            # The change feeds' range on revision is served by entry_unique_revision's index.
+            # The blog state's "did a scheduled entry fall due?": a seek in a tiny partial index.
             models.Index(
-                fields=["blog", "status", "published_at"], name="entry_blog_status_due_idx"
+                fields=["blog", "published_at"],
+                condition=Q(is_scheduled=True),
+                name="entry_scheduled_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return self.headline
 
-    def save(self, *args, **kwargs):
-        if self._state.adding and not self.order and self.blog_id:
-            self.order = Entry.next_order(self.blog_id)
-        with transaction.atomic():
-            self.revision = self.blog.bump_revision()
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save, derive the stored fields, and record the change for readers if they could see
+        the entry before or after it (then it takes the blog's next revision; an entry leaving
+        the stream leaves an EntryRemoval).
+
+        With update_fields, the other fields are first read afresh under the blog lock, so a
+        verb on a stale object never writes back what it read earlier. Queries on update: lock
+        the blog, read the entry, bump (if readers see it), update, history (5).
+        """
+        now = timezone.now()
+        fields = None if update_fields is None else set(update_fields)
+        with transaction.atomic(using=kwargs.get("using")):
+            was_visible = was_published = was_pinned = False
+            if not self._state.adding or self.is_pinned:
+                Blog.objects.lock(self.blog_id)
             if not self._state.adding:
-                self.version = F("version") + 1
-            super().save(*args, **kwargs)
-            if not self._state.adding:
-                self.refresh_from_db(fields=["version"])
+                current = Entry.objects.filter(pk=self.pk).values(*self._attnames()).get()
+                was_visible = self.is_visible_at(now, values=current)
+                was_published = current["status"] == EntryStatus.PUBLISHED
+                was_pinned = current["is_pinned"]
+                for name, value in current.items():
+                    if fields is not None and name not in fields:
+                        setattr(self, name, value)
+                self.version = current["version"] + 1
+            if self.is_pinned and not was_pinned:
+                self._displace_pins(now)
+            if self.status == EntryStatus.PUBLISHED and not was_published and not self.published_at:
+                # Publishing without a time: the entry's time is the moment it is published.
+                self.published_at = now
+                if fields is not None:
+                    fields.add("published_at")
+            self._derive(fields, now)
+            is_visible = self.is_visible_at(now)
+            if was_visible or is_visible:
+                self.revision = Blog.objects.bump(self.blog_id)
+                if was_visible and not is_visible:
+                    EntryRemoval.objects.create(
+                        blog_id=self.blog_id, entry_id=self.pk, revision=self.revision
+                    )
+            if fields is not None:
+                fields |= {"revision", "version", "is_scheduled", "updated_at"}
+            with one_pin_per_blog(self.is_pinned and (fields is None or "is_pinned" in fields)):
+                super().save(*args, update_fields=fields, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk})
 
-    @staticmethod
-    def next_order(blog_id: int) -> int:
-        top = Entry.objects.filter(blog_id=blog_id).aggregate(top=models.Max("order"))["top"]
-        return (top or 0) + 1
+    def _attnames(self) -> list[str]:
+        return [f.attname for f in self._meta.concrete_fields if not f.primary_key]
+
+    def _derive(self, fields: set | None, now: datetime.datetime) -> None:
+        """Compute the stored derived fields from the fields being written (all when None)."""
+        if fields is None or "body" in fields:
+            self.body = body_markup.normalise(self.body)
+            self.body_blocks = body_markup.parse(self.body)
+            if fields is not None:
+                fields.add("body_blocks")
+        if fields is None or fields & {"published_at", "order"}:
+            if self.published_at is not None:
+                # Entry times are kept to the second: what forms show and send back.
+                self.published_at = self.published_at.replace(microsecond=0)
+            self.sort_key = sort_key_for(self.published_at, self.order)
+            if fields is not None:
+                fields.add("sort_key")
+        self.is_scheduled = (
+            self.status == EntryStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > now
+        )
+
+    def is_visible_at(self, now: datetime.datetime, values: dict | None = None) -> bool:
+        """`visible_q()` for this entry (or for the row `values`)."""
+        status = values["status"] if values else self.status
+        published_at = values["published_at"] if values else self.published_at
+        return status == EntryStatus.PUBLISHED and (published_at is None or published_at <= now)
 
     @property
     def is_visible(self) -> bool:
         """Whether readers may see it now (its blog's status aside)."""
-        due = self.published_at is None or self.published_at <= timezone.now()
-        return self.status == EntryStatus.PUBLISHED and due
+        return self.is_visible_at(timezone.now())
+
+    @property
+    def is_scheduled_now(self) -> bool:
+        """Published with a time still to come: readers will see it then."""
+        return self.status == EntryStatus.PUBLISHED and not self.is_visible
 
     def text_blocks(self) -> list[dict]:
-        return body_markup.parse(self.body)
+        return self.body_blocks
 
     def blocks(self, captions=None) -> list[dict]:
         """The document's blocks: body blocks with images at their positions.
@@ -379,50 +629,132 @@ class Entry(models.Model):
         """Hash of what an import writes: headline and blocks."""
         return entry_content_hash(self.headline, self.blocks(captions))
 
-    @property
-    def is_edited_since_import(self) -> bool:
-        return bool(self.import_hash) and self.import_hash != self.content_hash()
+    # --- verbs: every surface calls these -------------------------------------------------
 
-    def publish(self) -> None:
+    def publish(self, at: datetime.datetime | None = None) -> None:
+        """Publish now, or at `at` (a future time schedules it). Without `at`, an entry without
+        a time gets the moment it is published (see save()); one that has a time keeps it."""
         self.status = EntryStatus.PUBLISHED
-        self.save()
+        if at is not None:
+            self.published_at = at
+        self.save(update_fields=["status", "published_at"] if at else ["status"])
+
+    def schedule(self, at: datetime.datetime) -> None:
+        self.publish(at)
 
     def unpublish(self) -> None:
+        """Back to draft: readers lose it (pollers get its id in `removed`)."""
         self.status = EntryStatus.DRAFT
-        self.save()
+        self.save(update_fields=["status"])
 
     def pin(self) -> None:
-        """Pin this entry, unpinning whichever entry of the blog was pinned before."""
-        with transaction.atomic():
-            pinned = Entry.objects.filter(blog_id=self.blog_id, is_pinned=True)
-            for other in pinned.exclude(pk=self.pk):
-                other.is_pinned = False
-                other.save()
-            self.is_pinned = True
-            self.save()
+        """Pin this entry; the blog's pinned entry, if another, is unpinned (see save())."""
+        self.is_pinned = True
+        self.save(update_fields=["is_pinned"])
+
+    def _displace_pins(self, now: datetime.datetime) -> None:
+        """Unpin the blog's other pinned entry in one statement, before this one takes the pin.
+
+        Called by save() with the blog locked, so two editors pinning at once queue up instead
+        of tripping the one-pin constraint. The displaced entry takes a revision (readers see it
+        move) and a history line. Queries: the displaced rows, bump, the UPDATE, history (4).
+        """
+        others = Entry.objects.filter(blog_id=self.blog_id, is_pinned=True)
+        displaced = list(others.exclude(pk=self.pk) if self.pk else others)
+        if not displaced:
+            return
+        seen = [entry for entry in displaced if entry.is_visible_at(now)]
+        top = Blog.objects.bump(self.blog_id, len(seen)) if seen else 0
+        for n, entry in enumerate(seen, start=1):
+            entry.revision = top - len(seen) + n
+        for entry in displaced:
+            entry.is_pinned, entry.version = False, entry.version + 1
+        Entry.objects.bulk_update(displaced, ["is_pinned", "version", "revision"])
+        Entry.history.bulk_history_create(
+            displaced,
+            update=True,
+            default_change_reason=f"Unpinned: “{self.headline}” was pinned instead.",
+        )
 
     def unpin(self) -> None:
         self.is_pinned = False
-        self.save()
+        self.save(update_fields=["is_pinned"])
 
     def mark_key_event(self, value: bool = True) -> None:
         self.is_key_event = value
-        self.save()
+        self.save(update_fields=["is_key_event"])
+
+    def touch(self) -> None:
+        """Record a change of something the entry shows (a caption, a correction, a picture):
+        readers re-render it. Not a change of the entry itself, so no history line."""
+        self.skip_history_when_saving = True
+        try:
+            self.save(update_fields=[])
+        finally:
+            del self.skip_history_when_saving
+
+
+class one_pin_per_blog:
+    """Turn a violation of entry_one_pinned_per_blog into a ValidationError saying what to do.
+
+    Only pays for its savepoint when the write sets a pin (`pinning`); `Entry.pin()` unpins the
+    other entry first and never trips it.
+    """
+
+    def __init__(self, pinning: bool):
+        self.pinning = pinning
+        self.savepoint = transaction.atomic() if pinning else None
+
+    def __enter__(self):
+        if self.savepoint is not None:
+            self.savepoint.__enter__()
+
+    def __exit__(self, kind, error, traceback):
+        if self.savepoint is None:
+            return False
+        self.savepoint.__exit__(kind, error, traceback)
+        # PostgreSQL names the constraint; SQLite names its one column (no other unique index
+        # of entries is on the blog alone).
+        text = str(error)
+        if isinstance(error, IntegrityError) and (
+            "entry_one_pinned_per_blog" in text or text.endswith("liveblog_entry.blog_id")
+        ):
+            raise ValidationError(
+                {"is_pinned": "Another entry of this blog is pinned: use Pin, which unpins it."}
+            ) from error
+        return False
+
+
+def record_removal(entry: Entry) -> None:
+    """Tell pollers a deleted entry left the stream: if readers ever saw it (it has a revision),
+    the blog takes a revision for its removal. Deleting runs this from a post_delete receiver
+    (liveblog/signals.py), so queryset and admin bulk deletes are covered too."""
+    if entry.revision:
+        revision = Blog.objects.bump(entry.blog_id)
+        EntryRemoval.objects.create(blog_id=entry.blog_id, entry_id=entry.pk, revision=revision)
+
+
+class EntryRemovalQuerySet(models.QuerySet):
+    def since(self, revision: int, upto: int):
+        """Removals in (revision, upto], the range `EntryQuerySet.changed_since()` covers."""
+        return self.filter(revision__gt=revision, revision__lte=upto)
 
 
 class EntryRemoval(models.Model):
-    """A deleted entry, kept so live pages and API pollers learn to drop it."""
+    """An entry that left a blog's stream (deleted or unpublished), so pollers learn to drop it."""
 
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="removals")
     entry_id = models.BigIntegerField()
     revision = models.PositiveIntegerField()
     removed_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EntryRemovalQuerySet.as_manager()
+
     class Meta:
         ordering = ["revision"]
-        indexes = [
-            # Live updates: what was removed from a blog after revision N.
-            models.Index(fields=["blog", "revision"], name="removal_blog_revision_idx"),
+        constraints = [
+            # One event per revision, as for entries; also serves "removed after revision N".
+            models.UniqueConstraint(fields=["blog", "revision"], name="removal_unique_revision"),
         ]
 
     def __str__(self) -> str:
@@ -439,6 +771,8 @@ class Correction(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["created_at", "id"]
 
@@ -446,10 +780,16 @@ class Correction(models.Model):
         return self.text[:80]
 
     def save(self, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
-            # The entry's revision moves too, so live pages re-render it with the note.
-            self.entry.save(update_fields=["revision", "version", "updated_at"])
+            # Live pages re-render the entry with the note.
+            self.entry.touch()
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            self.entry.touch()
+        return result
 
 
 class Caption(models.Model):
@@ -470,6 +810,8 @@ class Caption(models.Model):
         default=0, help_text="How many body blocks come before the image: 0 puts it first."
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -484,20 +826,20 @@ class Caption(models.Model):
     def save(self, *args, **kwargs):
         if self.entry_id and not self.blog_id:
             self.blog_id = self.entry.blog_id
-        with transaction.atomic():
+        with transaction.atomic(using=kwargs.get("using")):
             # A caption moved elsewhere changes the place it left too (readers must lose it there).
             before = None
             if self.pk is not None:
                 before = Caption.objects.filter(pk=self.pk).values("entry_id", "blog_id").first()
             super().save(*args, **kwargs)
-            touch_owner(self)
+            self.touch_owner()
             if before and (before["entry_id"], before["blog_id"]) != (self.entry_id, self.blog_id):
-                touch_owner(Caption(entry_id=before["entry_id"], blog_id=before["blog_id"]))
+                Caption(entry_id=before["entry_id"], blog_id=before["blog_id"]).touch_owner()
 
     def delete(self, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(using=kwargs.get("using")):
             result = super().delete(*args, **kwargs)
-            touch_owner(self)
+            self.touch_owner()
         return result
 
     def clean(self) -> None:
@@ -508,6 +850,18 @@ class Caption(models.Model):
     def is_hero(self) -> bool:
         return self.entry_id is None
 
+    def touch_owner(self) -> None:
+        """A caption change is a change of its entry (or, for a hero, of its blog)."""
+        if self.entry_id:
+            entry = Entry.objects.filter(pk=self.entry_id).first()
+            if entry is not None:
+                entry.touch()
+        elif self.blog_id:
+            try:
+                Blog.objects.bump(self.blog_id)
+            except Blog.DoesNotExist:
+                pass  # the blog itself is being deleted
+
     def as_block(self) -> dict:
         return {
             "type": "image",
@@ -516,13 +870,3 @@ class Caption(models.Model):
             "credit": self.image.credit,
             "file_photo": self.image.is_file_photo,
         }
-
-
-def touch_owner(caption: Caption) -> None:
-    """A caption change is a change of its entry (or, for a hero, of its blog)."""
-    if caption.entry_id:
-        entry = Entry.objects.filter(pk=caption.entry_id).first()
-        if entry is not None:
-            entry.save(update_fields=["revision", "version", "updated_at"])
-    elif caption.blog_id:
-        Blog(pk=caption.blog_id).bump_revision()

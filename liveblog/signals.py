@@ -1,36 +1,27 @@
-"""Infrastructure receivers: keep live pages, pollers and caches told about deletions."""
+"""Infrastructure receivers: deleted entries are announced to pollers, whichever way they go."""
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
-from liveblog import caching
-from liveblog.models import Blog, Entry, EntryRemoval, Image, touch_owner
+from liveblog.models import Blog, Entry, record_removal
 
 
-@receiver(post_save, sender=Blog, dispatch_uid="liveblog_blog_saved")
-@receiver(post_delete, sender=Blog, dispatch_uid="liveblog_blog_deleted")
-def forget_blog_states(sender, instance: Blog, **kwargs) -> None:
-    """A blog renamed, hidden or deleted: the live check must not answer from memory for it."""
-    caching.forget_recent_states()
+def deleting_the_blog(origin) -> bool:
+    """A whole blog being deleted takes its entries with it: nobody is left to tell."""
+    return isinstance(origin, Blog) or getattr(origin, "model", None) is Blog
+
+
+@receiver(pre_delete, sender=Entry, dispatch_uid="liveblog_entry_deleting")
+def lock_blog_before_deleting(sender, instance: Entry, origin=None, **kwargs) -> None:
+    # Writers of a blog's entries take the blog lock first (see liveblog.models).
+    if not deleting_the_blog(origin):
+        Blog.objects.lock(instance.blog_id)
+        # Whether readers ever saw it, as of now (the instance may have been loaded earlier).
+        current = Entry.objects.filter(pk=instance.pk).values_list("revision", flat=True).first()
+        instance.revision = current or 0
 
 
 @receiver(post_delete, sender=Entry, dispatch_uid="liveblog_entry_removed")
-def record_entry_removal(sender, instance: Entry, origin=None, **kwargs) -> None:
-    # When the whole blog is being deleted there is nobody left to tell.
-    if isinstance(origin, Blog) or getattr(origin, "model", None) is Blog:
-        return
-    blog = Blog.objects.filter(pk=instance.blog_id).first()
-    if blog is None:
-        return
-    EntryRemoval.objects.create(blog=blog, entry_id=instance.pk, revision=blog.bump_revision())
-
-
-@receiver(post_save, sender=Image, dispatch_uid="liveblog_image_changed")
-def touch_image_owners(sender, instance: Image, created: bool, raw=False, **kwargs) -> None:
-    """An edited picture (alt text, credit, file) changes every entry and hero showing it."""
-    if created or raw:
-        return
-    with transaction.atomic():
-        for caption in instance.captions.all():
-            touch_owner(caption)
+def announce_removal(sender, instance: Entry, origin=None, **kwargs) -> None:
+    if not deleting_the_blog(origin):
+        record_removal(instance)

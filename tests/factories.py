@@ -2,7 +2,7 @@
 
 from itertools import count
 
-from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryStatus, Image
+from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryStatus, Image, sort_key_for
 
 _serial = count(1)
 
@@ -21,6 +21,15 @@ def make_entry(blog: Blog, **fields) -> Entry:
     fields.setdefault("body", f"Paragraph of entry {n}.")
     fields.setdefault("status", EntryStatus.PUBLISHED)
     return Entry.objects.create(blog=blog, **fields)
+
+
+def make_untimed_entry(blog: Blog, *, order: int, **fields) -> Entry:
+    """A published entry without a time, placed by `order`, as imports of text seeds make them
+    (publishing through the verbs always gives an entry its time)."""
+    entry = make_entry(blog, order=order, **fields)
+    Entry.objects.filter(pk=entry.pk).update(published_at=None, sort_key=sort_key_for(None, order))
+    entry.refresh_from_db()
+    return entry
 
 
 def make_image(**fields) -> Image:

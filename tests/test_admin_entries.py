@@ -75,8 +75,8 @@ def test_list_editable_pin_unpins_the_previous_entry(editor_client):
     old = make_entry(blog, is_pinned=True)
     new = make_entry(blog)
     page = editor_client.get(CHANGELIST)
-    # Rows are newest first: form-0 is `new`, form-1 is `old`.
-    data = form_data(page, **{"form-0-is_pinned": "on", "_save": "Save"})
+    # Rows are in stream order: the pinned `old` is form-0, `new` is form-1.
+    data = form_data(page, **{"form-1-is_pinned": "on", "_save": "Save"})
 
     response = editor_client.post(CHANGELIST, data, follow=True)
 
@@ -92,7 +92,7 @@ def test_list_editable_pin_and_key_event_of_the_old_pin_in_one_save(editor_clien
     old = make_entry(blog, is_pinned=True)
     new = make_entry(blog)
     page = editor_client.get(CHANGELIST)
-    changes = {"form-0-is_pinned": "on", "form-1-is_key_event": "on", "_save": "Save"}
+    changes = {"form-1-is_pinned": "on", "form-0-is_key_event": "on", "_save": "Save"}
     data = form_data(page, **changes)
 
     editor_client.post(CHANGELIST, data, follow=True)
@@ -276,7 +276,7 @@ def test_second_save_of_the_same_entry_is_refused_and_keeps_the_input(editor_cli
     assert response.status_code == 200
     html = response.content.decode()
     assert "Eda changed this entry at " in html  # named from the history, with what changed
-    assert "were NOT saved. Its history says: “Changed Headline.”" in html
+    assert "were NOT saved. They changed: headline." in html
     assert 'value="My headline"' in html and "My careful rewrite." in html
     entry.refresh_from_db()
     assert entry.headline == "Their headline"
@@ -309,8 +309,13 @@ def test_change_history_names_the_changed_fields(editor_client, editor):
     log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
     assert log.user == editor
     assert log.get_change_message() == "Changed Headline."
+    # The History page shows every write (admin, API, import) with its old and new values.
     history = editor_client.get(reverse("admin:liveblog_entry_history", args=[entry.pk]))
-    assert "Changed Headline." in history.content.decode()
+    page = history.content.decode()
+    assert "<strong>Headline:</strong>" in page and "&rarr;&nbsp;&nbsp;New" in page
+    latest = entry.history.first()
+    assert (latest.history_user, latest.headline) == (editor, "New")
+    assert latest.diff_against(latest.prev_record).changed_fields == ["headline"]
 
 
 def test_correction_on_a_published_entry_records_its_author(editor_client, editor):
@@ -435,12 +440,12 @@ def test_pinning_writes_the_unpin_into_the_displaced_entrys_history(editor_clien
     data = form_data(editor_client.get(change_url(newest)), is_pinned="on", _save="Save")
     editor_client.post(change_url(newest), data)
 
-    old_history = LogEntry.objects.filter(object_id=str(old.pk))
-    assert [(log.user, log.get_change_message()) for log in old_history] == [
+    old_history = old.history.filter(history_type="~")
+    assert [(h.history_user, h.history_change_reason) for h in old_history] == [
         (editor, "Unpinned: “Ceasefire announced” was pinned instead.")
     ]
-    new_history = LogEntry.objects.filter(object_id=str(new.pk)).order_by("action_time", "id")
-    assert [log.get_change_message() for log in new_history] == [
+    new_history = new.history.filter(history_type="~").order_by("history_date", "history_id")
+    assert [h.history_change_reason for h in new_history] == [
         "Pinned (action “Pin”).",
         "Unpinned: “Ceasefire broken” was pinned instead.",
     ]

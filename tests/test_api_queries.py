@@ -28,10 +28,13 @@ def busy_blog(media_root, django_user_model):
     return blog
 
 
-# blogs: aggregate over blogs, aggregate over entries (the ETag), count, page, heroes.
-# entries: the blog (with counts), page, captions+images, corrections, authors.
-# feed: the blog, changed ids, shown ids, removals, entries, captions+images, corrections, authors.
+# blogs: overdue entries to announce, aggregate over blogs (the ETag), count, page, heroes.
+# entries: the blog (with counts and its state), page, captions+images, corrections, authors.
+# feed: the blog, changed entries, those matching the filters, removals, entries, captions+images,
+#   corrections, authors.
 # images, captions: count, page.
+# Anonymous answers are remembered under the blog's state (liveblog.freshness): a hit skips all
+# but the blog's query.
 BUDGETS = {
     "/api/blogs/": 5,
     "/api/blogs/busy/entries/": 5,
@@ -39,9 +42,8 @@ BUDGETS = {
     "/api/images/": 2,
     "/api/captions/": 2,
 }
-# Anonymous reads of a blog's entries first look up the blog's state for the response cache
-# (liveblog.caching): one query more on a miss, and the only one on a hit.
-CACHE_LOOKUP = {"/api/blogs/busy/entries/": 1, "/api/blogs/busy/entries/?since=0": 1}
+# Editors also see drafts: their entries' ETag reads one fingerprint of all the blog's entries.
+EDITOR_EXTRA = {"/api/blogs/busy/entries/": 1, "/api/blogs/busy/entries/?since=0": 1}
 
 
 def get_page(client, url: str, page_size: int):
@@ -57,16 +59,16 @@ def test_list_endpoints_run_a_fixed_number_of_queries(
     # One test for all lists so the busy fixture is built once.
     for url, queries in BUDGETS.items():
         for page_size in (1, PAGE):
-            with django_assert_num_queries(queries + CACHE_LOOKUP.get(url, 0)):
+            with django_assert_num_queries(queries):
                 get_page(api_client, url, page_size)
 
 
-def test_editor_lists_cost_three_more_queries(
+def test_editor_lists_cost_three_or_four_more_queries(
     api_editor_client, busy_blog, django_assert_num_queries
 ):
     for url, queries in BUDGETS.items():
         # The token, the user's own permissions, the user's group permissions.
-        with django_assert_num_queries(queries + 3):
+        with django_assert_num_queries(queries + 3 + EDITOR_EXTRA.get(url, 0)):
             get_page(api_editor_client, url, PAGE)
 
 

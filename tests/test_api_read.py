@@ -6,7 +6,14 @@ import pytest
 from django.utils import timezone
 
 from liveblog.models import BlogStatus, EntryStatus
-from tests.factories import image_upload, make_blog, make_caption, make_entry, make_image
+from tests.factories import (
+    image_upload,
+    make_blog,
+    make_caption,
+    make_entry,
+    make_image,
+    make_untimed_entry,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +253,7 @@ def test_entry_detail_hides_drafts_scheduled_and_draft_blogs(api_client):
 
 
 def test_entry_keeps_a_missing_time_null(api_client):
-    entry = make_entry(make_blog(), published_at=None)
+    entry = make_untimed_entry(make_blog(), order=1)
     assert api_client.get(f"/api/entries/{entry.pk}/").json()["published_at"] is None
 
 

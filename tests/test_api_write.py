@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from liveblog.models import BlogStatus, Caption, Entry, EntryRemoval, EntryStatus, Image
+from liveblog.freshness import entry_etag
+from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryRemoval, EntryStatus, Image
 from tests.factories import image_upload, make_blog, make_caption, make_entry, make_image
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,10 @@ def test_pinning_through_the_api_unpins_the_other_entry(api_editor_client):
     first = make_entry(blog, is_pinned=True)
     second = make_entry(blog)
     response = api_editor_client.patch(
-        f"/api/entries/{second.pk}/", {"is_pinned": True}, format="json"
+        f"/api/entries/{second.pk}/",
+        {"is_pinned": True},
+        format="json",
+        HTTP_IF_MATCH=entry_etag(second),
     )
     assert response.status_code == 200, response.content
     assert response.json()["is_pinned"] is True
@@ -179,6 +183,24 @@ def test_update_honours_if_match(api_editor_client):
         f"/api/entries/{entry.pk}/", {"headline": "Third"}, format="json", HTTP_IF_MATCH=ok["ETag"]
     )
     assert fresh.status_code == 200
+
+
+def test_writes_without_if_match_are_428_and_weak_tags_never_match(api_editor_client):
+    # Found on main: PATCH/DELETE without If-Match succeeded, and W/"entry-63-v3" was accepted.
+    entry = make_entry(make_blog(), headline="First")
+    url = f"/api/entries/{entry.pk}/"
+    for write in (
+        lambda **h: api_editor_client.patch(url, {"headline": "X"}, format="json", **h),
+        lambda **h: api_editor_client.put(url, {"headline": "X"}, format="json", **h),
+        lambda **h: api_editor_client.delete(url, **h),
+    ):
+        missing = write()
+        assert missing.status_code == 428
+        assert missing.json()["code"] == "precondition_required"
+        weak = write(HTTP_IF_MATCH=f"W/{entry_etag(entry)}")
+        assert weak.status_code == 412
+    entry.refresh_from_db()
+    assert (entry.headline, entry.version) == ("First", 1)
 
 
 def test_delete_honours_if_match_and_records_the_removal(api_editor_client):
@@ -295,8 +317,14 @@ def test_options_does_not_lock_the_entry(api_editor_client, monkeypatch):
     assert "PUT" in options.json()["actions"]
     assert locks == []
 
-    api_editor_client.patch(f"/api/entries/{entry.pk}/", {"headline": "H"}, format="json")
-    assert locks and set(locks) == {Entry}
+    api_editor_client.patch(
+        f"/api/entries/{entry.pk}/",
+        {"headline": "H"},
+        format="json",
+        HTTP_IF_MATCH=entry_etag(entry),
+    )
+    # Writers lock the entry's blog: every writer of a blog's entries takes that lock first.
+    assert locks and set(locks) == {Blog}
 
 
 def test_too_large_a_body_is_400_in_the_error_shape(api_editor_client, settings):

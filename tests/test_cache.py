@@ -14,7 +14,7 @@ from django.forms.models import model_to_dict
 from django.test import RequestFactory
 from django.utils import timezone
 
-from liveblog.caching import blog_state, cached_fragment, make_key
+from liveblog.freshness import make_key, remember, state
 from liveblog.importers.loader import import_file
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
 from tests.factories import make_blog, make_caption, make_entry
@@ -42,17 +42,17 @@ def get(client, url: str):
     return response.content.decode()
 
 
-def test_cached_fragment_builds_once_per_key():
+def test_remember_builds_once_per_key():
     calls = []
 
     def build():
         calls.append(1)
         return {"html": "<p>hi</p>"}
 
-    assert cached_fragment(("x", 1), build) == {"html": "<p>hi</p>"}
-    assert cached_fragment(("x", 1), build) == {"html": "<p>hi</p>"}
+    assert remember(("x", 1), build) == {"html": "<p>hi</p>"}
+    assert remember(("x", 1), build) == {"html": "<p>hi</p>"}
     assert len(calls) == 1
-    cached_fragment(("x", 2), build)
+    remember(("x", 2), build)
     assert len(calls) == 2
 
 
@@ -64,12 +64,26 @@ def test_keys_are_short_and_safe_for_any_parts():
 
 def test_blog_state_is_one_query_and_hides_drafts(django_assert_num_queries, blog):
     with django_assert_num_queries(1):
-        state = blog_state("storm")
-    assert state.pk == blog.pk
-    assert state.revision == Blog.objects.get(pk=blog.pk).revision
+        found = state("storm")
+    assert found.pk == blog.pk
+    assert found.revision == Blog.objects.get(pk=blog.pk).revision
     make_blog(slug="secret", status=BlogStatus.DRAFT)
-    assert blog_state("secret") is None
-    assert blog_state("nowhere") is None
+    assert state("secret") is None
+    assert state("nowhere") is None
+
+
+def test_a_scheduled_entry_falling_due_is_announced_by_the_next_state_read(blog):
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        scheduled = make_entry(blog, published_at=now + dt.timedelta(minutes=5))
+        before = state("storm")
+    assert scheduled.revision == 0  # nobody could see it: no revision yet
+    with time_machine.travel(now + dt.timedelta(minutes=6), tick=False):
+        after = state("storm")
+        assert after.revision == before.revision + 1
+        assert state("storm") == after  # announced once
+    scheduled.refresh_from_db()
+    assert (scheduled.revision, scheduled.is_scheduled) == (after.revision, False)
 
 
 def test_a_cached_blog_page_costs_one_query(client, blog, django_assert_num_queries):
@@ -87,16 +101,18 @@ def test_a_cached_page_still_answers_304_to_a_current_etag(client, blog):
 
 
 def test_the_live_check_is_answered_from_memory_until_something_changes(
-    client, blog, django_assert_num_queries
+    client, blog, django_assert_num_queries, settings, django_capture_on_commit_callbacks
 ):
+    settings.LIVEBLOG_LIVE_CHECK_SECONDS = 1
     live = f"/{blog.slug}/live/"
     # 1. the blog's state; then the process remembers it for LIVEBLOG_LIVE_CHECK_SECONDS
     with django_assert_num_queries(1):
         etag = client.get(live)["ETag"]
     with django_assert_num_queries(0):
         assert client.get(live, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    # A write made by this process forgets the memo at once.
-    make_entry(blog, headline="Ferries cancelled")
+    # A write committed by this process forgets the memo at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(blog, headline="Ferries cancelled")
     changed = client.get(live, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -179,7 +195,7 @@ def test_an_admin_edit_of_the_blog_shows_on_the_next_request(client, blog, admin
 
 def test_closing_or_unpublishing_the_blog_shows_on_the_next_request(client, blog):
     get(client, blog.get_absolute_url())
-    blog.close()
+    blog.set_status(BlogStatus.CLOSED)
     assert Blog.objects.get(pk=blog.pk).status == BlogStatus.CLOSED
     get(client, blog.get_absolute_url())  # served again, from a new key
     Blog.objects.filter(pk=blog.pk).update(status=BlogStatus.DRAFT)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from liveblog.models import BlogStatus, EntryStatus
-from tests.factories import make_blog, make_entry
+from tests.factories import make_blog, make_entry, make_untimed_entry
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -43,7 +43,7 @@ def test_key_events_feed(client):
 
 def test_entries_without_a_time_get_no_invented_publication_date(client):
     blog = make_blog()
-    make_entry(blog, headline="Untimed")
+    make_untimed_entry(blog, headline="Untimed", order=1)
     timed = make_entry(
         blog, headline="Timed", published_at=dt.datetime(2022, 2, 7, 9, 0, tzinfo=dt.UTC)
     )

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from liveblog.caching import forget_recent_states
 from liveblog.models import BlogStatus, Entry, EntryStatus
 from tests.factories import make_blog, make_entry
 
@@ -19,8 +18,8 @@ def check(client, blog, **headers):
     return client.get(f"/{blog.slug}/live/", **headers)
 
 
-def changes(client, blog, since, due=0):
-    response = client.get(f"/{blog.slug}/live/changes/?since={since}&due={due}")
+def changes(client, blog, since):
+    response = client.get(f"/{blog.slug}/live/changes/?since={since}")
     assert response.status_code == 200
     return response.json()
 
@@ -32,7 +31,7 @@ def test_check_is_tiny_json_with_validators_and_a_shared_url(client):
 
     response = check(client, blog)
 
-    assert response.json() == {"revision": blog.revision, "due": 0, "status": "live"}
+    assert response.json() == {"revision": blog.revision, "status": "live"}
     assert response["ETag"] and "public" in response["Cache-Control"]
     # The page tells every reader the same check URL: nothing per reader in it.
     page = client.get(blog.get_absolute_url()).content.decode()
@@ -57,30 +56,35 @@ def test_check_answers_304_with_one_query_until_something_changes(
 ):
     blog = make_blog()
     etag = check(client, blog)["ETag"]
-    forget_recent_states()
 
-    # 1. the blog with its newest due time (remembered briefly after that: see test_cache.py)
+    # 1. the blog's state (remembered briefly after that when the memo is on: see test_cache.py)
     with django_assert_num_queries(1):
         assert check(client, blog, HTTP_IF_NONE_MATCH=etag).status_code == 304
     make_entry(blog)
     assert check(client, blog, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
-def test_a_scheduled_entry_falling_due_changes_the_check(client):
+def test_a_scheduled_entry_falling_due_reaches_both_change_feeds(client, api_client):
+    # Found on main: the page's feed delivered it, the API's ?since= feed returned [].
     blog = make_blog()
     with time_machine.travel(dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        made_later = make_entry(blog, headline="Made at noon")
         scheduled = make_entry(blog, published_at=timezone.now() + dt.timedelta(minutes=5))
         before = check(client, blog)
-        blog.refresh_from_db()
-        assert changes(client, blog, blog.revision, before.json()["due"])["entries"] == []
+        since = before.json()["revision"]
+        assert changes(client, blog, since)["entries"] == []
     with time_machine.travel(dt.datetime(2024, 3, 1, 12, 6, tzinfo=dt.UTC), tick=False):
         after = check(client, blog, HTTP_IF_NONE_MATCH=before["ETag"])
         assert after.status_code == 200
-        assert after.json()["revision"] == before.json()["revision"]  # no write happened
-        data = changes(client, blog, blog.revision, before.json()["due"])
+        assert after.json()["revision"] > since  # announced when it fell due
+        data = changes(client, blog, since)
+        feed = api_client.get(f"/api/blogs/{blog.slug}/entries/?since={since}").json()
+        stream = api_client.get(f"/api/blogs/{blog.slug}/entries/").json()
 
     assert [item["id"] for item in data["entries"]] == [scheduled.pk]
-    assert data["due"] == after.json()["due"] > 0
+    assert [item["id"] for item in feed["results"]] == [scheduled.pk]
+    # It lands where its time puts it: above the entry made before it fell due.
+    assert [item["id"] for item in stream["results"]] == [scheduled.pk, made_later.pk]
 
 
 def test_changes_bring_new_and_edited_entries_rendered(client):
@@ -97,7 +101,7 @@ def test_changes_bring_new_and_edited_entries_rendered(client):
     by_id = {item["id"]: item for item in data["entries"]}
     assert set(by_id) == {kept.pk, new.pk}
     assert "Old, corrected" in by_id[kept.pk]["html"]
-    assert by_id[new.pk]["is_key_event"] and by_id[new.pk]["order"] == new.order
+    assert by_id[new.pk]["is_key_event"] and by_id[new.pk]["key"] == new.sort_key
     assert by_id[new.pk]["html"].startswith("<article")
     assert "Brand new" in data["key_events_html"]
     assert data["removed"] == []
@@ -134,7 +138,7 @@ def test_closing_the_blog_shows_in_check_and_changes(client):
     blog = make_blog()
     blog.refresh_from_db()
     since = blog.revision
-    blog.close()
+    blog.set_status(BlogStatus.CLOSED)
 
     assert check(client, blog).json()["status"] == BlogStatus.CLOSED
     assert changes(client, blog, since)["status"] == BlogStatus.CLOSED
@@ -142,28 +146,26 @@ def test_closing_the_blog_shows_in_check_and_changes(client):
 
 def test_a_poller_far_behind_is_told_to_reload(client):
     blog = make_blog()
-    Entry.objects.bulk_create(
-        Entry(blog=blog, headline=f"E{n}", order=n, revision=n, status=EntryStatus.PUBLISHED)
-        for n in range(1, 150)
-    )
+    for n in range(1, 150):
+        make_entry(blog, headline=f"E{n}")
     assert changes(client, blog, 0)["reload"] is True
 
 
 def test_changes_run_a_fixed_number_of_queries(client, django_assert_num_queries):
     blog = make_blog()
     Entry.objects.bulk_create(
-        Entry(blog=blog, headline=f"E{n}", order=n, status=EntryStatus.PUBLISHED)
+        Entry(blog=blog, headline=f"E{n}", order=n, sort_key=n, status=EntryStatus.PUBLISHED)
         for n in range(1, 2001)
     )
     blog.refresh_from_db()
     since = blog.revision
     for _ in range(5):
         make_entry(blog, is_key_event=True)
-    # 0. the blog's state for the response cache (liveblog.caching; a cache hit stops there)
-    # 1. the blog with its newest due time  2. changed entries  3. their captions and images
-    # 4. their authors  5. their corrections  6. removals since  7. the key-events list
+    # 1. the blog's state for the response cache (liveblog.freshness; a cache hit stops there)
+    # 2. the blog (whether entries fell due)  3. changed entries  4. their captions and images
+    # 5. their authors  6. their corrections  7. removals since  8. the key-events list
     with django_assert_num_queries(8):
-        client.get(f"/{blog.slug}/live/changes/?since={since}&due=0")
+        client.get(f"/{blog.slug}/live/changes/?since={since}")
 
 
 def test_bad_since_is_404(client):

@@ -4,12 +4,13 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from liveblog.models import BlogStatus, Entry, EntryRemoval, EntryStatus
-from tests.factories import make_blog, make_caption, make_entry
+from liveblog.models import Blog, BlogStatus, Entry, EntryRemoval, EntryStatus
+from tests.factories import make_blog, make_caption, make_entry, make_untimed_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +24,42 @@ def test_every_reader_visible_change_bumps_the_blog_revision():
         lambda: entry.mark_key_event(),
         lambda: make_caption(entry=entry),
         lambda: entry.unpublish(),
-        lambda: blog.close(),
-        lambda: entry.delete(),
+        lambda: blog.set_status(BlogStatus.CLOSED),
+        lambda: make_entry(blog).delete(),
     ]
     for step in steps:
         before = blog.revision
         step()
         blog.refresh_from_db()
-        assert blog.revision == before + 1
+        assert blog.revision > before
+
+
+def test_changes_readers_cannot_see_move_no_revision():
+    # Draft edits used to move public ETags, and draft ids reached the public `removed` lists.
+    blog = make_blog()
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    scheduled = make_entry(blog, published_at=timezone.now() + datetime.timedelta(hours=1))
+    blog.refresh_from_db()
+    before = blog.revision
+    draft.headline = "Still a draft"
+    draft.save()
+    scheduled.mark_key_event()
+    make_caption(entry=draft)
+    draft.delete()
+    blog.refresh_from_db()
+    assert blog.revision == before
+    assert not EntryRemoval.objects.exists()
+
+
+def test_every_change_takes_a_revision_of_its_own():
+    blog = make_blog()
+    first, second = make_entry(blog), make_entry(blog)
+    first.pin()
+    second.pin()  # displaces `first`: both change, each with its own revision
+    revisions = list(Entry.objects.for_blog(blog).values_list("revision", flat=True))
+    assert len(set(revisions)) == len(revisions)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(pk=first.pk).update(revision=second.revision)
 
 
 def test_moving_a_caption_changes_both_entries_for_pollers():
@@ -46,7 +75,7 @@ def test_moving_a_caption_changes_both_entries_for_pollers():
     blog.refresh_from_db()
     # The entry that lost the picture moved on too, so live pages re-render it without it.
     assert first.revision > left_at
-    assert Entry.objects.since(left_at).filter(pk=first.pk).exists()
+    assert Entry.objects.changed_since(left_at, blog.revision).filter(pk=first.pk).exists()
     assert blog.revision == max(first.revision, second.revision)
 
 
@@ -87,15 +116,136 @@ def test_one_pinned_entry_per_blog():
         Entry.objects.filter(pk=first.pk).update(is_pinned=True)
 
 
-def test_new_entries_go_on_top_and_versions_count_saves():
+def test_pinning_a_stale_object_writes_nothing_it_read_earlier():
+    # Found under load: pin() full-saved a stale displaced entry, losing a concurrent edit.
     blog = make_blog()
-    first, second = make_entry(blog), make_entry(blog)
-    assert second.order > first.order
-    assert list(Entry.objects.for_blog(blog).newest_first()) == [second, first]
+    pinned, other = make_entry(blog), make_entry(blog)
+    pinned.pin()
+    stale = Entry.objects.get(pk=pinned.pk)
+    Entry.objects.filter(pk=pinned.pk).update(headline="Edited meanwhile")
+    stale_other = Entry.objects.get(pk=other.pk)
+    stale_other.pin()
+    stale.mark_key_event()
+    pinned.refresh_from_db()
+    assert pinned.headline == "Edited meanwhile"
+    assert (pinned.is_pinned, pinned.is_key_event) == (False, True)
+
+
+def test_the_one_pin_constraint_reads_as_a_message():
+    from django.core.exceptions import ValidationError
+
+    from liveblog.models import one_pin_per_blog
+
+    blog = make_blog()
+    make_entry(blog).pin()
+    other = make_entry(blog)
+    # A write that goes round the verbs meets the constraint, turned into what to do instead.
+    with pytest.raises(ValidationError, match="Another entry of this blog is pinned"):
+        with one_pin_per_blog(True):
+            Entry.objects.filter(pk=other.pk).update(is_pinned=True)
+
+
+def test_stream_order_is_pinned_then_time_then_untimed_imports():
+    blog = make_blog()
+    now = timezone.now()
+    untimed_top = make_untimed_entry(blog, order=2)
+    untimed_bottom = make_untimed_entry(blog, order=1)
+    older = make_entry(blog, published_at=now - datetime.timedelta(hours=2))
+    newer = make_entry(blog, published_at=now - datetime.timedelta(hours=1))
+    pinned = make_entry(blog, published_at=now - datetime.timedelta(hours=3))
+    pinned.pin()
+    assert list(Entry.objects.for_blog(blog).newest_first()) == [
+        pinned,
+        newer,
+        older,
+        untimed_top,
+        untimed_bottom,
+    ]
+
+
+def test_a_scheduled_entry_lands_where_its_time_puts_it():
+    blog = make_blog()
+    start = timezone.now()
+    scheduled = make_entry(blog, published_at=start + datetime.timedelta(minutes=10))
+    with time_machine.travel(start + datetime.timedelta(minutes=5)):
+        later_created = make_entry(blog)  # published at minute 5, after the scheduling
+    with time_machine.travel(start + datetime.timedelta(minutes=11)):
+        assert list(Entry.objects.published().newest_first()) == [scheduled, later_created]
+
+
+def test_publishing_stamps_the_time_once():
+    blog = make_blog()
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    assert draft.published_at is None
+    draft.publish()
+    draft.refresh_from_db()
+    first = draft.published_at
+    assert first is not None
+    draft.unpublish()
+    draft.publish()
+    draft.refresh_from_db()
+    assert draft.published_at == first  # republishing keeps the entry's time
+
+
+def test_order_stays_in_range():
+    from django.core.exceptions import ValidationError
+
+    entry = make_entry(make_blog())
+    entry.order = 2**31
+    with pytest.raises(ValidationError):
+        entry.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(order=2**31)
+
+
+def test_versions_count_saves():
+    blog = make_blog()
+    first = make_entry(blog)
     assert first.version == 1
     first.headline = "Changed"
     first.save()
     assert first.version == 2
+    first.mark_key_event()
+    first.refresh_from_db()
+    assert first.version == 3
+
+
+def test_body_blocks_are_derived_on_save():
+    entry = make_entry(make_blog(), body="One.\r\n\r\n- a\r\n- b")
+    entry.refresh_from_db()
+    assert entry.body == "One.\n\n- a\n- b"
+    assert entry.body_blocks == [
+        {"type": "paragraph", "text": "One."},
+        {"type": "list", "items": ["a", "b"]},
+    ]
+
+
+def test_blog_status_follows_the_allowed_transitions():
+    from django.core.exceptions import ValidationError
+
+    blog = make_blog(status=BlogStatus.LIVE)
+    blog.set_status(BlogStatus.CLOSED)
+    assert blog.closed_at is not None
+    with pytest.raises(ValidationError, match="closed blog cannot become upcoming"):
+        blog.set_status(BlogStatus.UPCOMING)
+    blog.refresh_from_db()
+    assert blog.status == BlogStatus.CLOSED
+    blog.set_status(BlogStatus.LIVE)  # reopened
+    blog.refresh_from_db()
+    assert (blog.status, blog.closed_at) == (BlogStatus.LIVE, None)
+
+
+def test_a_full_save_of_a_stale_blog_never_writes_its_revision_back():
+    # Found under load: BlogViewSet.perform_update and the loader undid concurrent increments.
+    blog = make_blog()
+    stale = Blog.objects.get(pk=blog.pk)
+    make_entry(blog)
+    make_entry(blog)
+    blog.refresh_from_db()
+    stale.title = "Renamed"
+    stale.save()
+    stale.refresh_from_db()
+    assert stale.revision == blog.revision + 1
 
 
 def test_migrations_are_complete():

@@ -3,7 +3,7 @@
 from django.db.models import Q
 from rest_framework.permissions import DjangoModelPermissions
 
-from liveblog.models import Blog, Caption, Entry, Image
+from liveblog.models import Blog, Caption, Entry, Image, can_preview
 
 
 class ReadOrModelPermissions(DjangoModelPermissions):
@@ -12,31 +12,20 @@ class ReadOrModelPermissions(DjangoModelPermissions):
     authenticated_users_only = False
 
 
-def sees_drafts(request, model) -> bool:
-    """Whether the caller may read unpublished objects of this model (editors only).
-
-    The first call per request loads the user's permissions (one or two queries).
-    """
-    user = request.user
-    return bool(user and user.is_authenticated) and user.has_perm(
-        f"{model._meta.app_label}.change_{model._meta.model_name}"
-    )
-
-
-# What each caller may read. Anonymous callers and users without editing rights see published
-# content only; editors also see drafts. Views, filters and the change feed all go through these.
+# What each caller may read: the models' visibility rules, applied to the caller. Views, filters
+# and the change feed all go through these.
 
 
 def blogs_for(request):
-    return Blog.objects.all() if sees_drafts(request, Blog) else Blog.objects.public()
+    return Blog.objects.visible_to(request.user)
 
 
 def entries_for(request):
-    return Entry.objects.all() if sees_drafts(request, Entry) else Entry.objects.published()
+    return Entry.objects.visible_to(request.user)
 
 
 def captions_for(request):
-    if sees_drafts(request, Caption):
+    if can_preview(request.user, Caption):
         return Caption.objects.all()
     return Caption.objects.filter(
         Q(entry__in=Entry.objects.published())
@@ -46,6 +35,6 @@ def captions_for(request):
 
 def images_for(request):
     """Editors see every image; others only images placed in something published."""
-    if sees_drafts(request, Image):
+    if can_preview(request.user, Image):
         return Image.objects.all()
     return Image.objects.filter(pk__in=captions_for(request).values("image"))

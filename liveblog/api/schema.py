@@ -14,8 +14,11 @@ ERRORS = {
     "404": "No such object or page, or not visible to the caller.",
     "406": "Unsupported version requested in the Accept header (only version=1).",
     "409": "The image is still placed in a blog or entry; remove its captions first.",
-    "412": "If-Match does not name the current ETag: it changed since it was read.",
+    "412": "If-Match does not name the current ETag (strong comparison: a weak W/ tag never "
+    "matches a write): it changed since it was read.",
     "415": "Unsupported request body type.",
+    "428": "If-Match is missing: send the ETag you last read, so a change made meanwhile is "
+    "never overwritten unknowingly.",
     "429": "Too many requests from an anonymous caller; retry after Retry-After seconds.",
 }
 
@@ -96,7 +99,7 @@ class ApiSchema(AutoSchema):
         if "{" in self.path or self._is_list_view():
             codes.append("404")
         if self.method in {"PUT", "PATCH", "DELETE"} and getattr(self.view, "if_match", False):
-            codes.append("412")
+            codes += ["412", "428"]
         # A conditional GET evaluates If-Match too (RFC 9110, 13.1.1).
         if self.is_conditional_get():
             codes.append("412")

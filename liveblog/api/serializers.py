@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from liveblog import body as body_markup
 from liveblog import renditions
-from liveblog.models import Blog, Caption, Entry, Image
+from liveblog.models import Blog, BlogStatus, Caption, Entry, Image
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
@@ -178,6 +178,13 @@ class BlogSerializer(serializers.ModelSerializer):
         if not heroes:
             return None
         return HeroSerializer(heroes[0], context=self.context).data
+
+    def validate_status(self, status: str) -> str:
+        if self.instance is not None and (
+            refusal := BlogStatus.refusal(self.instance.status, status)
+        ):
+            raise serializers.ValidationError(refusal)
+        return status
 
     def validate_key_points(self, points: list[str]) -> list[str]:
         return [point.strip() for point in points if point.strip()]

@@ -1,13 +1,13 @@
-"""API views: viewsets over the QuerySet methods in liveblog.models, scoped by the caller."""
+"""API views: viewsets over the QuerySet methods and verbs of liveblog.models, scoped by the
+caller; validators and preconditions come from liveblog.freshness."""
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Prefetch, ProtectedError, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, ProtectedError, Subquery
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -18,8 +18,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from liveblog.api import conditional, throttling
-from liveblog.api.errors import Conflict, PreconditionFailed
+from liveblog import freshness
+from liveblog.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
 from liveblog.api.pagination import EntryCursorPagination, is_whole_number
 from liveblog.api.permissions import blogs_for, captions_for, entries_for, images_for
@@ -29,14 +29,18 @@ from liveblog.api.serializers import (
     EntrySerializer,
     ImageSerializer,
 )
-from liveblog.caching import cache_blog_response
-from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryRemoval
+from liveblog.models import Blog, Caption, Entry, EntryRemoval
+
+# Representations depend on the caller (drafts for editors) and on how they are rendered.
+VARY = ("Accept", "Authorization", "Cookie")
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The entry's ETag as last read; the change is refused with 412 if it moved on.",
+    required=True,
+    description="The entry's ETag as last read (strong comparison). Missing: 428; "
+    "another version: 412.",
 )
 SINCE = OpenApiParameter(
     "since",
@@ -44,7 +48,8 @@ SINCE = OpenApiParameter(
     OpenApiParameter.QUERY,
     description="Change feed: only entries changed after this blog revision (the `since` of the "
     "previous answer), oldest change first, plus the ids of entries removed or unpublished "
-    "since in `removed`. Ignores `cursor`. A revision ahead of the blog's is a 400.",
+    "since in `removed`. Scheduled entries arrive when they fall due. Ignores `cursor`. A "
+    "revision ahead of the blog's is a 400.",
 )
 
 
@@ -53,7 +58,7 @@ class ApiView:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, conditional.VARY)
+        patch_vary_headers(response, VARY)
         return response
 
     def get_success_headers(self, data) -> dict:
@@ -64,6 +69,24 @@ class ApiView:
     def location(self, data) -> str:
         return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: data["id"]})
 
+    def conditional(self, *, etag: str, last_modified, build):
+        """freshness.respond(), with a failed If-Match on a read in the API's error shape."""
+        response = freshness.respond(
+            self.request, etag=etag, last_modified=last_modified, build=build
+        )
+        if response.status_code == 412:
+            raise PreconditionFailed()
+        return response
+
+    def scope(self) -> tuple:
+        """Who is asking and how the answer is rendered: part of every ETag."""
+        user = self.request.user
+        return (
+            self.request.accepted_renderer.format,
+            self.request.version,
+            user.pk if user.is_authenticated else 0,
+        )
+
 
 @csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
@@ -72,16 +95,15 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
 
 
 def with_counts(blogs):
-    """Annotate reader counts and the newest due publication time (three subqueries)."""
+    """Annotate reader counts (two subqueries) and whether entries fell due (freshness)."""
     published = Entry.objects.published().filter(blog=OuterRef("pk")).order_by().values("blog")
-    return blogs.annotate(
+    blogs = blogs.annotate(
         entry_count=Coalesce(Subquery(published.annotate(n=Count("pk")).values("n")), 0),
         key_event_count=Coalesce(
             Subquery(published.filter(is_key_event=True).annotate(n=Count("pk")).values("n")), 0
         ),
-        # A scheduled entry appearing changes no revision, so validators watch this too.
-        latest_published_at=Subquery(published.annotate(t=Max("published_at")).values("t")),
     )
+    return freshness.with_overdue(blogs)
 
 
 def hero_prefetch() -> Prefetch:
@@ -96,20 +118,6 @@ def entry_prefetches(queryset):
         "corrections",
         "authors",
     )
-
-
-def last_change(*moments):
-    return max((moment for moment in moments if moment is not None), default=None)
-
-
-def record_status(blog: Blog, previous: str | None) -> None:
-    """After an API write: run the status verb if the status moved, else just bump the revision."""
-    if blog.status != previous and blog.status == BlogStatus.LIVE:
-        blog.go_live()
-    elif blog.status != previous and blog.status == BlogStatus.CLOSED:
-        blog.close()
-    else:
-        blog.bump_revision()
 
 
 @extend_schema_view(
@@ -128,26 +136,10 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        blogs = (
-            blogs_for(request)
-            .order_by()
-            .aggregate(
-                n=Count("pk"),
-                ids=Sum("pk"),
-                revisions=Sum("revision"),
-                changed=Max("changed_at"),
-                updated=Max("updated_at"),
-            )
-        )
-        entries = (
-            Entry.objects.published()
-            .order_by()
-            .aggregate(n=Count("pk"), latest=Max("published_at"))
-        )
-        return conditional.respond(
-            request,
-            etag=conditional.make_etag(request, blogs, entries, request.get_full_path()),
-            last_modified=last_change(blogs["changed"], blogs["updated"], entries["latest"]),
+        marker = freshness.blogs_marker(blogs_for(request))
+        return self.conditional(
+            etag=freshness.digest_etag("blogs", self.scope(), marker, request.get_full_path()),
+            last_modified=marker[3],
             build=lambda: self.page(queryset),
         )
 
@@ -157,32 +149,15 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         blog = self.get_object()
-        return conditional.respond(
-            request,
-            etag=conditional.make_etag(request, *self.fingerprint(blog)),
-            last_modified=last_change(blog.changed_at, blog.updated_at, blog.latest_published_at),
+        state = freshness.state_of(blog)
+        return self.conditional(
+            etag=freshness.digest_etag("blog", self.scope(), *state),
+            last_modified=state.last_modified,
             build=lambda: Response(self.get_serializer(blog).data),
         )
 
-    @staticmethod
-    def fingerprint(blog) -> list:
-        return [
-            blog.pk,
-            blog.revision,
-            blog.updated_at,
-            blog.entry_count,
-            blog.latest_published_at,
-        ]
-
     def location(self, data) -> str:
         return reverse("api:blog-detail", kwargs={"slug": data["slug"]})
-
-    def perform_create(self, serializer):
-        record_status(serializer.save(), previous=None)
-
-    def perform_update(self, serializer):
-        previous = serializer.instance.status
-        record_status(serializer.save(), previous=previous)
 
 
 @extend_schema_view(
@@ -201,16 +176,6 @@ class BlogEntryViewSet(
     conditional_get = {"list"}
     etag_on_create = True
 
-    def dispatch(self, request, *args, **kwargs):
-        if throttling.count_before_cache(request, self):
-            return self.cached_dispatch(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    # Anonymous reads are served from the cache, keyed on the blog's revision (liveblog.caching).
-    @method_decorator(cache_blog_response("api-entries", slug_kwarg="blog_slug"))
-    def cached_dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
-
     @cached_property
     def blog(self) -> Blog:
         blogs = with_counts(blogs_for(self.request))
@@ -222,30 +187,43 @@ class BlogEntryViewSet(
         return entry_prefetches(entries_for(self.request).for_blog(self.blog))
 
     def list(self, request, *args, **kwargs):
-        since = self.since()
+        state = freshness.state_of(self.blog)
+        since = self.since(state)
         queryset = self.filter_queryset(self.get_queryset())
-        blog = self.blog
-        return conditional.respond(
-            request,
-            etag=conditional.make_etag(
-                request, *BlogViewSet.fingerprint(blog), request.get_full_path()
-            ),
-            last_modified=last_change(blog.changed_at, blog.updated_at, blog.latest_published_at),
-            build=lambda: self.page(queryset) if since is None else self.feed(queryset, since),
+        parts = ("entries", self.scope(), *state)
+        if freshness.is_anonymous_read(request):
+            # Everyone anonymous sees the same answer for a state and URL: build it once.
+            def build():
+                key = (*parts, request.build_absolute_uri())
+                return Response(freshness.remember(key, lambda: self.data(queryset, since)))
+        else:
+            # Editors also see drafts, whose edits move no revision.
+            parts += freshness.drafts_marker(self.blog)
+
+            def build():
+                return Response(self.data(queryset, since))
+
+        return self.conditional(
+            etag=freshness.digest_etag(*parts),
+            last_modified=state.last_modified,
+            build=build,
         )
 
-    def since(self) -> int | None:
+    def since(self, state) -> int | None:
         raw = self.request.query_params.get("since")
         if not raw:
             return None
         if not is_whole_number(raw):
             raise ValidationError({"since": ["Give the `since` value of an earlier answer."]})
         since = int(raw)
-        if since > self.blog.revision:
+        if since > state.revision:
             raise ValidationError(
                 {"since": ["Ahead of this blog's revision: list the entries again without since."]}
             )
         return since
+
+    def data(self, queryset, since: int | None) -> dict:
+        return (self.page(queryset) if since is None else self.feed(queryset, since)).data
 
     def page(self, queryset):
         page = self.paginate_queryset(queryset)
@@ -255,38 +233,38 @@ class BlogEntryViewSet(
     def feed(self, queryset, since: int):
         """Changes in (since, blog revision], oldest first, at most a page of them.
 
-        Revisions are unique within a blog (every change takes the next one), so the revision of
-        the last change returned is an exact cursor. Queries: changed ids, shown ids, removals,
-        then the shown entries with their prefetches.
+        Every change takes a revision of its own (liveblog.models), so the revision of the last
+        change returned is an exact cursor. Queries: changed entries, those matching the
+        caller's filters, removals, then the shown entries with their prefetches.
         """
         upto = self.blog.revision
         limit = self.paginator.get_page_size(self.request)
-        changed = Entry.objects.for_blog(self.blog).since(since).filter(revision__lte=upto)
-        shown = set(queryset.since(since).filter(revision__lte=upto).values_list("pk", flat=True))
-        removals = EntryRemoval.objects.filter(
-            blog=self.blog, revision__gt=since, revision__lte=upto
-        ).values_list("revision", "entry_id")
+        changed = Entry.objects.for_blog(self.blog).changed_since(since, upto)
+        # Changed entries the caller's filters no longer match are removed from its view.
+        matching = set(queryset.changed_since(since, upto).values_list("pk", flat=True))
+        removals = EntryRemoval.objects.filter(blog=self.blog).since(since, upto)
         events = sorted(
-            [(revision, pk, pk in shown) for pk, revision in changed.values_list("pk", "revision")]
-            + [(revision, pk, False) for revision, pk in removals]
+            [(rev, pk, pk in matching) for pk, rev in changed.values_list("pk", "revision")]
+            + [(rev, pk, False) for rev, pk in removals.values_list("revision", "entry_id")]
         )
         taken, has_more = events[:limit], len(events) > limit
         cursor = taken[-1][0] if has_more else upto
-        show = [pk for _, pk, is_shown in taken if is_shown]
-        entries = queryset.filter(pk__in=show).order_by("-order", "-id") if show else []
+        last = {pk: shown for _, pk, shown in taken}  # the later event of an entry wins
+        show = [pk for pk, shown in last.items() if shown]
+        entries = queryset.filter(pk__in=show).order_by("-sort_key", "-id") if show else []
         url = remove_query_param(self.request.build_absolute_uri(), "cursor")
         return EntryCursorPagination.feed_response(
             self.get_serializer(entries, many=True).data,
             next_url=replace_query_param(url, "since", cursor),
             previous_url=None,
             since=cursor,
-            removed=[pk for _, pk, is_shown in taken if not is_shown],
+            removed=[pk for pk, shown in last.items() if not shown],
             has_more=has_more,
         )
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
-        response["ETag"] = entry_etag(response.data.serializer.instance)
+        response["ETag"] = freshness.entry_etag(response.data.serializer.instance)
         return response
 
     def perform_create(self, serializer):
@@ -299,10 +277,6 @@ class BlogEntryViewSet(
 
     def location(self, data) -> str:
         return reverse("api:entry-detail", kwargs={"pk": data["id"]})
-
-
-def entry_etag(entry: Entry) -> str:
-    return f'"entry-{entry.pk}-v{entry.version}"'
 
 
 @extend_schema_view(
@@ -324,39 +298,40 @@ class EntryViewSet(
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     if_match = True
-    # The actions that run in a transaction (update, destroy) and lock the entry there.
-    locking_actions = {"update", "partial_update", "destroy"}
 
     def get_queryset(self):
-        queryset = entry_prefetches(entries_for(self.request))
-        # Writers lock the row so the If-Match check and the save see the same version. By the
-        # action, not the method: OPTIONS asks for the object as if for a PUT, outside any
-        # transaction, where PostgreSQL refuses FOR UPDATE.
-        if self.action in self.locking_actions:
-            queryset = queryset.select_for_update(of=("self",))
-        return queryset
+        return entry_prefetches(entries_for(self.request))
 
     def retrieve(self, request, *args, **kwargs):
         entry = self.get_object()
-        return conditional.respond(
-            request,
-            etag=entry_etag(entry),
-            last_modified=last_change(entry.updated_at, entry.published_at),
+        return self.conditional(
+            etag=freshness.entry_etag(entry),
+            last_modified=entry.updated_at,
             build=lambda: Response(self.get_serializer(entry).data),
         )
+
+    def locked_entry(self) -> Entry:
+        """The entry to write, read afresh under its blog's lock, once If-Match names it."""
+        entry = self.get_object()
+        Blog.objects.lock(entry.blog_id)
+        entry.refresh_from_db()
+        refused = freshness.write_precondition(self.request, freshness.entry_etag(entry))
+        if refused == freshness.PRECONDITION_REQUIRED:
+            raise PreconditionRequired()
+        if refused:
+            raise PreconditionFailed()
+        return entry
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
-            entry = self.get_object()
-            if not conditional.matches(request, entry_etag(entry)):
-                raise PreconditionFailed()
+            entry = self.locked_entry()
             serializer = self.get_serializer(entry, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             self.perform_update(serializer)
         entry = entry_prefetches(Entry.objects.all()).get(pk=entry.pk)
         response = Response(self.get_serializer(entry).data)
-        response["ETag"] = entry_etag(entry)
+        response["ETag"] = freshness.entry_etag(entry)
         return response
 
     def perform_update(self, serializer):
@@ -369,10 +344,7 @@ class EntryViewSet(
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
-            entry = self.get_object()
-            if not conditional.matches(request, entry_etag(entry)):
-                raise PreconditionFailed()
-            entry.delete()
+            self.locked_entry().delete()
         return Response(status=204)
 
 
@@ -393,9 +365,8 @@ class ImageViewSet(ApiView, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         image = self.get_object()
-        return conditional.respond(
-            request,
-            etag=conditional.make_etag(request, image.pk, image.updated_at),
+        return self.conditional(
+            etag=freshness.digest_etag("image", self.scope(), image.pk, image.updated_at),
             last_modified=image.updated_at,
             build=lambda: Response(self.get_serializer(image).data),
         )

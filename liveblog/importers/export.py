@@ -16,7 +16,7 @@ def blogs_for_export(queryset: QuerySet | None = None) -> QuerySet:
         ),
         Prefetch(
             "entries",
-            queryset=Entry.objects.order_by("-order", "-id").prefetch_related("captions__image"),
+            queryset=Entry.objects.order_by("-sort_key", "-id").prefetch_related("captions__image"),
         ),
     )
 

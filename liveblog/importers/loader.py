@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -30,6 +31,7 @@ from liveblog.models import (
     EntryStatus,
     Image,
     entry_content_hash,
+    sort_key_for,
     validate_time_zone,
 )
 
@@ -291,7 +293,7 @@ def load_document(
     if is_new:
         slug = sidecar.get("slug") or document.get("slug") or _unique_slug(document["title"])
         # closed_at stays empty: the source does not say when coverage ended.
-        blog = Blog(slug=slug, source_name=source_name, revision=1, **values)
+        blog = Blog(slug=slug, source_name=source_name, **values)
         tally.add("blogs", "created")
     else:
         edited = bool(blog.import_hash) and blog.import_hash != _values_hash(
@@ -314,8 +316,11 @@ def load_document(
     blog.import_hash = values_hash
     blog.source_hash = source_hash
     blog.imported_at = now
-    blog.save()
-    revision = blog.revision if is_new else blog.bump_revision()
+    blog._change_reason = f"import {source_name or blog.slug}"
+    try:
+        blog.save()  # read afresh under its lock by _find_blog(); the revision is never written
+    except ValidationError as error:
+        raise ReaderError("; ".join(error.messages)) from None
 
     images = _images_by_key(document, tally)
     _load_hero(blog, document.get("hero_image"), images, tally, is_new=is_new)
@@ -323,7 +328,6 @@ def load_document(
         blog,
         document["entries"],
         images,
-        revision=revision,
         overwrite=overwrite,
         tally=tally,
         is_new=is_new,
@@ -334,11 +338,13 @@ def load_document(
 def _find_blog(document: dict, source_name: str, sidecar: dict) -> Blog | None:
     slug = sidecar.get("slug") or document.get("slug")
     # The exclude() repeats the partial index's condition so SQLite can use the index.
-    by_source = Blog.objects.filter(source_name=source_name).exclude(source_name="")
+    # Locked: a concurrent import, editor or poller-visible change waits until this file is in.
+    blogs = Blog.objects.select_for_update()
+    by_source = blogs.filter(source_name=source_name).exclude(source_name="")
     if source_name and (blog := by_source.first()):
         return blog
     if slug:
-        return Blog.objects.filter(slug=slug).first()
+        return blogs.filter(slug=slug).first()
     return None
 
 
@@ -416,7 +422,6 @@ def _load_entries(
     entries: list[dict],
     images: dict,
     *,
-    revision: int,
     overwrite: bool,
     tally: Tally,
     is_new: bool,
@@ -446,23 +451,24 @@ def _load_entries(
     for index, entry in enumerate(matched):
         if entry is None and (entry := leftover_by_order.pop(orders[index], None)):
             matched[index] = existing.pop(entry.import_key)
+    now = timezone.now()
     creates, updates, new_captions, replaced = [], [], [], []
-    pinned_seen = False
+    pins: dict[str, bool] = {}  # import key -> the pin the document gives it
     for key, doc, order, entry in zip(keys, entries, orders, matched, strict=True):
         text_blocks, placed = body_markup.split_images(doc["blocks"])
         content = entry_content_hash(doc["headline"], doc["blocks"])
         flags = _entry_flags(doc)
-        if flags.get("is_pinned"):
-            flags["is_pinned"], pinned_seen = not pinned_seen, True
+        if "is_pinned" in flags:
+            pins[key] = flags.pop("is_pinned")
         if entry is None:
             row = {
                 "blog_id": blog.pk,
                 "headline": doc["headline"],
                 "body": body_markup.serialize(text_blocks),
+                "body_blocks": text_blocks,
                 "order": order,
                 "import_key": key,
                 "import_hash": content,
-                "revision": revision,
                 "status": EntryStatus.PUBLISHED,
                 **flags,
             }
@@ -477,42 +483,44 @@ def _load_entries(
         if edited and not overwrite:
             tally.add("entries", "kept")
             tally.notes.append(f"entry {entry.pk} “{entry.headline}”: kept an editor's changes")
+            pins.pop(key, None)
             continue
         if edited:
             tally.notes.append(
                 f"entry {entry.pk} “{entry.headline}”: overwrote an editor's changes"
             )
         entry.headline, entry.body = doc["headline"], body_markup.serialize(text_blocks)
-        entry.order, entry.import_hash, entry.revision = order, content, revision
+        entry.body_blocks = text_blocks
+        entry.order, entry.import_hash = order, content
         entry.import_key = key
         for name, value in flags.items():
             setattr(entry, name, value)
+        entry.version += 1
         updates.append(entry)
         replaced.append(entry.pk)
         new_captions += [(entry, placed)]
         tally.add("entries", "updated")
 
-    if pinned_seen:
-        # One pinned entry per blog: the document's pin replaces any other.
-        blog.entries.filter(is_pinned=True).update(is_pinned=False)
+    # Every change takes a revision of its own (pollers' exact cursor): one bump for them all.
+    changed = len(creates) + len(updates)
+    top = Blog.objects.bump(blog.pk, changed) if changed else 0
+    revisions = iter(range(top - changed + 1, top + 1))
+    for row, _ in creates:
+        row.update(revision=next(revisions), created_at=now, updated_at=now)
+        _derive_row(row, now)
+    for entry in updates:
+        entry.revision = next(revisions)
+        derived = _derive_row(vars(entry), now)
+        entry.sort_key, entry.is_scheduled = derived["sort_key"], derived["is_scheduled"]
     insert_rows(Entry, [row for row, _ in creates])
     ids = dict(blog.entries.values_list("import_key", "id")) if creates else {}
+    reason = f"import {blog.source_name or blog.slug}"
+    if creates:
+        created = [Entry(id=ids[row["import_key"]], **row) for row, _ in creates]
+        Entry.history.bulk_history_create(created, default_change_reason=reason)
     if updates:
-        Entry.objects.bulk_update(
-            updates,
-            [
-                "headline",
-                "body",
-                "order",
-                "import_hash",
-                "import_key",
-                "revision",
-                "status",
-                "is_key_event",
-                "is_pinned",
-                "published_at",
-            ],
-        )
+        Entry.objects.bulk_update(updates, [*ENTRY_IMPORT_FIELDS, "version", "revision"])
+        Entry.history.bulk_history_create(updates, update=True, default_change_reason=reason)
         tally.add("captions", "deleted", Caption.objects.filter(entry_id__in=replaced).delete()[0])
     placements = [(ids[row["import_key"]], placed) for row, placed in creates]
     placements += [(entry.pk, placed) for entry, placed in new_captions]
@@ -529,6 +537,7 @@ def _load_entries(
     ]
     insert_rows(Caption, captions)
     tally.add("captions", "created", len(captions))
+    _load_pins(blog, pins)
 
     # Entries the source no longer has: drop the untouched ones, keep what editors changed.
     for entry in existing.values():
@@ -540,6 +549,42 @@ def _load_entries(
         else:
             entry.delete()
             tally.add("entries", "deleted")
+
+
+# What an import writes of an entry it updates (with the revision and version it takes).
+ENTRY_IMPORT_FIELDS = [
+    "headline",
+    "body",
+    "body_blocks",
+    "order",
+    "sort_key",
+    "import_hash",
+    "import_key",
+    "status",
+    "is_key_event",
+    "is_scheduled",
+    "published_at",
+]
+
+
+def _derive_row(row: dict, now) -> dict:
+    """The stored fields Entry.save() derives, for rows written in bulk."""
+    published_at = row.get("published_at")
+    row["sort_key"] = sort_key_for(published_at, row["order"])
+    row["is_scheduled"] = bool(
+        row.get("status") == EntryStatus.PUBLISHED and published_at and published_at > now
+    )
+    return row
+
+
+def _load_pins(blog: Blog, pins: dict[str, bool]) -> None:
+    """Pins a backup gives, through the verbs (pinning one unpins the blog's other)."""
+    wanted = [key for key, pinned in pins.items() if pinned][:1]
+    dropped = [key for key, pinned in pins.items() if not pinned]
+    for entry in blog.entries.filter(import_key__in=dropped, is_pinned=True):
+        entry.unpin()
+    for entry in blog.entries.filter(import_key__in=wanted, is_pinned=False):
+        entry.pin()
 
 
 def insert_rows(model, rows: list[dict]) -> None:
@@ -590,5 +635,5 @@ def _entry_flags(doc: dict) -> dict:
         if name in doc:
             flags[name] = doc[name]
     if doc.get("published_at") is not None:
-        flags["published_at"] = parse_datetime(doc["published_at"])
+        flags["published_at"] = parse_datetime(doc["published_at"]).replace(microsecond=0)
     return flags

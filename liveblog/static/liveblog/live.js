@@ -18,9 +18,9 @@
   const keyEventsOnly = root.dataset.keyEventsOnly === "1";
   const baseDelay = Math.max(1, Number(root.dataset.pollSeconds) || 15) * 1000;
   const maxDelay = 5 * 60 * 1000;
+  const closedDelay = Math.min(4 * baseDelay, maxDelay);
   const state = {
     revision: Number(root.dataset.revision),
-    due: Number(root.dataset.due),
     status: root.dataset.status,
     // The page carries the check's ETag for the state it shows, so even the first poll is
     // conditional and costs a 304 when nothing changed since the page was built.
@@ -48,12 +48,14 @@
     return Array.from(entriesEl.querySelectorAll(":scope > article.entry"));
   }
 
-  function sortKey(pinned, order, id) {
-    return [pinned ? 1 : 0, Number(order), Number(id)];
+  /* Stream order, as the server sorts: the pinned entry, then the entry's key (its time, or
+   * below every timed entry its place in an imported sequence), then its id; newest first. */
+  function sortKey(pinned, key, id) {
+    return [pinned ? 1 : 0, Number(key), Number(id)];
   }
 
   function keyOf(article) {
-    return sortKey(article.dataset.pinned === "1", article.dataset.order, article.dataset.entryId);
+    return sortKey(article.dataset.pinned === "1", article.dataset.key, article.dataset.entryId);
   }
 
   function sortsBefore(a, b) {
@@ -83,9 +85,9 @@
     return true;
   }
 
-  function newestLoadedOrder() {
+  function newestLoadedKey() {
     const stream = articles().filter((a) => a.dataset.pinned !== "1");
-    return stream.length ? Number(stream[0].dataset.order) : -Infinity;
+    return stream.length ? Number(stream[0].dataset.key) : -Infinity;
   }
 
   function removeEntry(id) {
@@ -102,14 +104,14 @@
     const article = fragment(item.html).querySelector("article.entry");
     const current = document.getElementById("entry-" + item.id);
     if (current && entriesEl.contains(current)) {
-      if (current.dataset.order === article.dataset.order
+      if (current.dataset.key === article.dataset.key
           && current.dataset.pinned === article.dataset.pinned) {
         current.replaceWith(article);
       } else {
         current.remove();
         place(article);
       }
-    } else if (pending.has(item.id) || item.is_pinned || item.order > newestLoadedOrder()) {
+    } else if (pending.has(item.id) || item.is_pinned || item.key > newestLoadedKey()) {
       pending.set(item.id, item);
     } else {
       place(article); // published into the loaded range (e.g. a scheduled entry fell due)
@@ -134,8 +136,8 @@
       return;
     }
     const items = Array.from(pending.values());
-    items.sort((a, b) => (sortsBefore(sortKey(a.is_pinned, a.order, a.id),
-                                      sortKey(b.is_pinned, b.order, b.id)) ? -1 : 1));
+    items.sort((a, b) => (sortsBefore(sortKey(a.is_pinned, a.key, a.id),
+                                      sortKey(b.is_pinned, b.key, b.id)) ? -1 : 1));
     pending.clear();
     let first = null;
     items.forEach((item) => {
@@ -173,13 +175,16 @@
     const title = document.title.replace(/^LIVE: /, "");
     const upcoming = document.querySelector(".notice--upcoming");
     if (status === "live") {
+      const closedNotice = document.getElementById("closed-notice");
+      const reopened = Boolean(closedNotice);
       if (badge) {
         badge.className = "badge badge--live";
         badge.textContent = "Live";
       }
       if (upcoming) upcoming.remove();
+      if (closedNotice) closedNotice.remove();
       document.title = "LIVE: " + title;
-      announce("Live coverage has started.");
+      announce(reopened ? "This live blog has reopened." : "Live coverage has started.");
     } else if (status === "closed") {
       if (badge) {
         badge.className = "badge";
@@ -213,7 +218,6 @@
       fixKeyEventLinks();
     }
     state.revision = data.revision;
-    state.due = data.due;
     updateButton();
     if (pending.size > before) {
       announce(pending.size === 1 ? "1 new update" : pending.size + " new updates");
@@ -221,7 +225,7 @@
   }
 
   async function fetchChanges() {
-    const url = root.dataset.changesUrl + "?since=" + state.revision + "&due=" + state.due;
+    const url = root.dataset.changesUrl + "?since=" + state.revision;
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error("changes: HTTP " + response.status);
     applyChanges(await response.json());
@@ -240,7 +244,7 @@
       } else if (response.status !== 304) {
         if (!response.ok) throw new Error("check: HTTP " + response.status);
         const live = await response.json();
-        if (live.revision !== state.revision || live.due !== state.due) await fetchChanges();
+        if (live.revision !== state.revision) await fetchChanges();
         state.etag = response.headers.get("ETag");
         if (live.status !== state.status) {
           state.status = live.status;
@@ -252,8 +256,11 @@
     } catch (error) {
       delay = Math.min(delay * 2, maxDelay); // back off while the server or network struggles
     }
-    if (state.status === "closed" || state.status === "draft") {
+    if (state.status === "draft") {
       stop();
+    } else if (state.status === "closed") {
+      // Ended blogs are still asked now and then: an editor may reopen one.
+      schedule(Math.max(delay, closedDelay));
     } else {
       schedule(delay);
     }
@@ -268,7 +275,7 @@
   function start() {
     stopped = false;
     root.dataset.polling = "on";
-    schedule(delay);
+    schedule(state.status === "closed" ? closedDelay : delay);
   }
 
   function stop() {
@@ -326,7 +333,7 @@
   });
 
   const pollable = root.dataset.preview !== "1" && root.dataset.firstPage === "1"
-    && (state.status === "live" || state.status === "upcoming");
+    && state.status !== "draft";
   root.dataset.polling = "off";
   if (pollable) start();
 }());

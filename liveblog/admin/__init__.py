@@ -1,0 +1,15 @@
+"""The editors' UI in the Django admin: blogs, entries, images and captions.
+
+The rules live in liveblog.models (verbs, QuerySets, constraints); these modules only present
+them to editors. Every changelist runs a fixed number of queries: counts are annotated in
+get_queryset(), related rows come through list_select_related, thumbnails use the stored file
+name only.
+"""
+
+from django.contrib import admin
+
+from liveblog.admin import blogs, entries, images  # noqa: F401  (registers the ModelAdmins)
+
+admin.site.site_header = "Liveblog editorial"
+admin.site.site_title = "Liveblog admin"
+admin.site.index_title = "Curate live blogs"

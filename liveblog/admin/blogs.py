@@ -1,0 +1,208 @@
+"""Blogs in the admin: the list with counts, the form with the hero, status actions."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from liveblog import forms
+from liveblog.admin.display import (
+    INLINE_TEXT,
+    EditorialAdmin,
+    badge,
+    count_of,
+    entry_changelist_url,
+    in_zone,
+)
+from liveblog.models import Blog, BlogStatus, Caption, Entry
+
+
+class HeroCaptionInline(admin.TabularInline):
+    model = Caption
+    fk_name = "blog"
+    fields = ["image", "text"]
+    formfield_overrides = {Caption._meta.get_field("text").__class__: INLINE_TEXT}
+    autocomplete_fields = ["image"]
+    extra = 1
+    max_num = 1
+    verbose_name = "hero image"
+    verbose_name_plural = "hero image"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(entry__isnull=True).select_related("image")
+
+
+def status_action(name: str, status: str, *, description: str, message: str, done: str, only=None):
+    """An admin action moving the selected blogs to `status` through Blog.set_status(), for the
+    blogs the transition applies to (and, with `only`, that are in that status now)."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        label = BlogStatus(status).label.lower()
+        model_admin.run_verb(
+            request,
+            queryset,
+            verb=lambda blog: blog.set_status(status),
+            applies=lambda blog: (
+                blog.status != status
+                and BlogStatus.allows(blog.status, status)
+                and (only is None or blog.status == only)
+            ),
+            message=message,
+            done=done,
+            skipped="{items} left alone: "
+            + (f"only {only} blogs can be reopened." if only else f"they cannot become {label}."),
+        )
+
+    action.__name__ = name
+    return action
+
+
+@admin.register(Blog)
+class BlogAdmin(EditorialAdmin):
+    form = forms.BlogAdminForm
+    list_display = [
+        "title",
+        "status_badge",
+        "entry_count",
+        "key_event_count",
+        "last_updated",
+        "view_link",
+    ]
+    list_filter = ["status", ("coverage_date", admin.DateFieldListFilter)]
+    search_fields = ["title", "standfirst"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [HeroCaptionInline]
+    actions = [
+        status_action(
+            "go_live",
+            BlogStatus.LIVE,
+            description="Go live",
+            message="Went live (action “Go live”).",
+            done="{items} now live.",
+        ),
+        status_action(
+            "close",
+            BlogStatus.CLOSED,
+            description="Close (stop live updates)",
+            message="Closed (action “Close”).",
+            done="{items} closed.",
+        ),
+        status_action(
+            "reopen",
+            BlogStatus.LIVE,
+            description="Reopen",
+            message="Reopened (action “Reopen”).",
+            done="{items} reopened and live again.",
+            only=BlogStatus.CLOSED,
+        ),
+    ]
+    readonly_fields = [
+        "entries_summary",
+        "needs_attention",
+        "closed_at",
+        "source_format",
+        "source_name",
+        "source_hash",
+        "imported_at",
+        "revision",
+        "changed_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "standfirst", "key_points", "intro"]}),
+        ("Entries", {"fields": ["entries_summary", "needs_attention"]}),
+        (
+            "Status and dates",
+            {
+                "fields": [
+                    "status",
+                    "coverage_date",
+                    "starts_at",
+                    "time_zone",
+                    "closed_notice",
+                    "closed_at",
+                ]
+            },
+        ),
+        (
+            "Source",
+            {"fields": ["attribution", "source_url", "source_published", "source_updated"]},
+        ),
+        (
+            "Import provenance",
+            {
+                "classes": ["collapse"],
+                "description": "Where the blog was imported from. Set by the importer only.",
+                "fields": [
+                    "source_format",
+                    "source_name",
+                    "source_hash",
+                    "imported_at",
+                    "revision",
+                    "changed_at",
+                ],
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["liveblog/admin/changelist.css"]}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                entry_count=count_of(Entry.objects.all(), "blog"),
+                key_event_count=count_of(Entry.objects.key_events(), "blog"),
+            )
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, blog: Blog):
+        return badge(blog.status, blog.get_status_display())
+
+    @admin.display(description="entries", ordering="entry_count")
+    def entry_count(self, blog: Blog):
+        return format_html(
+            '<a href="{}">{}</a>', entry_changelist_url(blog__id__exact=blog.pk), blog.entry_count
+        )
+
+    @admin.display(description="key events", ordering="key_event_count")
+    def key_event_count(self, blog: Blog):
+        return blog.key_event_count
+
+    @admin.display(description="last updated", ordering="changed_at")
+    def last_updated(self, blog: Blog):
+        return in_zone(blog.changed_at, blog.zone)
+
+    @admin.display(description="on the site")
+    def view_link(self, blog: Blog):
+        label = "View on site" if blog.is_public else "Preview (draft)"
+        return format_html('<a href="{}" target="_blank">{}</a>', blog.get_absolute_url(), label)
+
+    @admin.display(description="entries")
+    def entries_summary(self, blog: Blog):
+        if not blog.pk:
+            return "Save the blog first, then add entries."
+        return format_html(
+            '<a href="{}">{} entries, {} key events</a> · <a href="{}">add an entry</a>',
+            entry_changelist_url(blog__id__exact=blog.pk),
+            blog.entry_count,
+            blog.key_event_count,
+            reverse("admin:liveblog_entry_add") + f"?blog={blog.pk}",
+        )
+
+    @admin.display(description="needs attention")
+    def needs_attention(self, blog: Blog):
+        if not blog.pk:
+            return "—"
+        count = Entry.objects.for_blog(blog).needing_attention().count()
+        if not count:
+            return "Nothing: every link has an address and every picture a file."
+        return format_html(
+            '<a href="{}"><strong>{} {}</strong></a> with a link that has no address or a picture '
+            "with no file.",
+            entry_changelist_url(blog__id__exact=blog.pk, attention="yes"),
+            count,
+            "entry" if count == 1 else "entries",
+        )
