@@ -491,3 +491,56 @@ def test_inline_rows_use_short_text_boxes(editor_client):
 
     assert '<textarea name="captions-0-text" cols="50" rows="3"' in html
     assert '<textarea name="corrections-__prefix__-text" cols="50" rows="3"' in html
+
+
+def test_saving_an_untouched_imported_entry_changes_nothing(editor_client, seeds_dir):
+    # Found on main: "Changed Headline and Body", the body's newlines stored back as CRLF.
+    from liveblog.importers.loader import import_file
+
+    import_file(seeds_dir / "000_62e9b136168e27ac.txt")
+    entry = Entry.objects.filter(body__contains="\n").first()
+    before = (entry.headline, entry.body, entry.published_at)
+    page = editor_client.get(change_url(entry))
+    data = form_data(page, _save="Save")
+    data["body"] = data["body"].replace("\n", "\r\n")  # as browsers submit a textarea
+
+    assert editor_client.post(change_url(entry), data).status_code == 302
+
+    entry.refresh_from_db()
+    assert (entry.headline, entry.body, entry.published_at) == before
+    log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
+    assert log.get_change_message() == "No fields changed."
+
+
+def test_a_new_entry_gets_the_moment_it_is_saved_not_when_the_form_opened(editor_client):
+    # Found on main: the time was the moment the form was opened, so an entry saved later could
+    # show an earlier time than one saved before it.
+    import time_machine
+
+    blog = make_blog()
+    opened = timezone.now()
+    with time_machine.travel(opened, tick=False):
+        data = form_data(editor_client.get(ADD + f"?blog={blog.pk}"), headline="Slow typist")
+    assert not data.get("published_at_0")  # empty: "the moment it is published"
+    data.update(status="published", _save="Save")
+    with time_machine.travel(opened + dt.timedelta(minutes=7), tick=False):
+        assert editor_client.post(ADD + f"?blog={blog.pk}", data).status_code == 302
+    entry = Entry.objects.get(headline="Slow typist")
+    assert entry.published_at == (opened + dt.timedelta(minutes=7)).replace(microsecond=0)
+
+
+def test_an_editor_can_restore_an_earlier_version(editor_client, editor):
+    entry = make_entry(make_blog(), headline="First version", body="Careful words.")
+    entry.headline, entry.body = "Hasty rewrite", "Careless words."
+    entry.save()
+    first = entry.history.order_by("history_date", "history_id").first()
+    url = reverse("admin:liveblog_entry_simple_history", args=[entry.pk, first.history_id])
+
+    page = editor_client.get(url)
+    assert page.status_code == 200 and "First version" in page.content.decode()
+    response = editor_client.post(url, form_data(page, _save="Save"))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry.refresh_from_db()
+    assert (entry.headline, entry.body) == ("First version", "Careful words.")
+    assert entry.history.first().history_user == editor

@@ -355,3 +355,54 @@ def test_session_authentication_needs_csrf():
     client.force_login(user)
     response = client.post("/api/blogs/", {"title": "T", "slug": "t"}, format="json")
     assert response.status_code == 403
+
+
+def test_publishing_through_the_api_stamps_the_time(api_editor_client):
+    # Found on main: `status: published` with no time left published_at empty, so the entry
+    # showed no time on the page, in key events or in the feed; publishing a draft later too.
+    blog = make_blog()
+    url = f"/api/blogs/{blog.slug}/entries/"
+    now = api_editor_client.post(url, {"headline": "Now", "status": "published"}, format="json")
+    assert now.json()["published_at"] is not None
+    draft = api_editor_client.post(url, {"headline": "Later", "status": "draft"}, format="json")
+    assert draft.json()["published_at"] is None
+    published = api_editor_client.patch(
+        draft["Location"], {"status": "published"}, format="json", HTTP_IF_MATCH=draft["ETag"]
+    )
+    assert published.json()["published_at"] is not None
+    assert published.json()["published_at"] >= now.json()["published_at"]
+
+
+def test_api_writes_are_in_the_history_with_who_and_the_old_values(api_editor_client, api_editor):
+    # Found on main: "This object doesn't have a change history" after API writes.
+    entry = make_entry(make_blog(), headline="Before")
+    response = api_editor_client.patch(
+        f"/api/entries/{entry.pk}/",
+        {"headline": "After"},
+        format="json",
+        HTTP_IF_MATCH=entry_etag(entry),
+    )
+    assert response.status_code == 200
+    latest = entry.history.first()
+    assert latest.history_user == api_editor
+    delta = latest.diff_against(latest.prev_record)
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("headline", "Before", "After")]
+
+
+def test_an_order_past_the_column_is_refused(api_editor_client):
+    # Found on main: order 2147483647 was accepted and every later entry wrapped to negative.
+    blog = make_blog()
+    response = api_editor_client.post(
+        f"/api/blogs/{blog.slug}/entries/", {"headline": "H", "order": 2**31}, format="json"
+    )
+    assert response.status_code == 400
+    assert "order" in response.json()["errors"]
+
+
+def test_a_blog_status_the_blog_cannot_move_to_is_400(api_editor_client):
+    blog = make_blog(slug="over", status=BlogStatus.CLOSED)
+    response = api_editor_client.patch("/api/blogs/over/", {"status": "upcoming"}, format="json")
+    assert response.status_code == 400
+    assert "cannot become upcoming" in str(response.json()["errors"]["status"])
+    blog.refresh_from_db()
+    assert blog.status == BlogStatus.CLOSED

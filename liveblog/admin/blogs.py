@@ -12,6 +12,7 @@ from liveblog.admin.display import (
     count_of,
     entry_changelist_url,
     in_zone,
+    verb_action,
 )
 from liveblog.models import Blog, BlogStatus, Caption, Entry
 
@@ -32,29 +33,23 @@ class HeroCaptionInline(admin.TabularInline):
 
 
 def status_action(name: str, status: str, *, description: str, message: str, done: str, only=None):
-    """An admin action moving the selected blogs to `status` through Blog.set_status(), for the
-    blogs the transition applies to (and, with `only`, that are in that status now)."""
-
-    @admin.action(description=description, permissions=["change"])
-    def action(model_admin, request, queryset):
-        label = BlogStatus(status).label.lower()
-        model_admin.run_verb(
-            request,
-            queryset,
-            verb=lambda blog: blog.set_status(status),
-            applies=lambda blog: (
-                blog.status != status
-                and BlogStatus.allows(blog.status, status)
-                and (only is None or blog.status == only)
-            ),
-            message=message,
-            done=done,
-            skipped="{items} left alone: "
-            + (f"only {only} blogs can be reopened." if only else f"they cannot become {label}."),
-        )
-
-    action.__name__ = name
-    return action
+    """An action moving the selected blogs to `status` through Blog.set_status(), for those the
+    transition applies to (and, with `only`, that are in that status now)."""
+    label = BlogStatus(status).label.lower()
+    return verb_action(
+        name,
+        lambda blog: blog.set_status(status),
+        description=description,
+        message=message,
+        applies=lambda blog: (
+            blog.status != status
+            and BlogStatus.allows(blog.status, status)
+            and (only is None or blog.status == only)
+        ),
+        done=done,
+        skipped="{items} left alone: "
+        + (f"only {only} blogs can be reopened." if only else f"they cannot become {label}."),
+    )
 
 
 @admin.register(Blog)

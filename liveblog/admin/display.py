@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -84,6 +84,28 @@ def count_of(queryset, field: str):
     """
     rows = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field)
     return Coalesce(Subquery(rows.annotate(n=Count("*")).values("n")), 0)
+
+
+def verb_action(
+    name: str, verb: Callable, *, description: str, message: str, applies, done, skipped
+):
+    """An admin action running a model verb on each selected object it applies to, recording
+    `message` in the object's history and telling the editor what was done and left alone."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        model_admin.run_verb(
+            request,
+            queryset,
+            verb=verb,
+            applies=applies,
+            message=message,
+            done=done,
+            skipped=skipped,
+        )
+
+    action.__name__ = name
+    return action
 
 
 class EditorialAdmin(SimpleHistoryAdmin):

@@ -15,7 +15,14 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from liveblog import forms
-from liveblog.admin.display import INLINE_TEXT, EditorialAdmin, badge, count_of, in_zone
+from liveblog.admin.display import (
+    INLINE_TEXT,
+    EditorialAdmin,
+    badge,
+    count_of,
+    in_zone,
+    verb_action,
+)
 from liveblog.models import Blog, Caption, Correction, Entry, EntryStatus
 
 
@@ -115,25 +122,6 @@ class EntryListFormSet(BaseModelFormSet):
             )
 
 
-def entry_action(name: str, verb, *, description: str, message: str, applies, done, skipped):
-    """An admin action running an Entry verb on each selected entry it applies to."""
-
-    @admin.action(description=description, permissions=["change"])
-    def action(model_admin, request, queryset):
-        model_admin.run_verb(
-            request,
-            queryset.select_related("blog"),
-            verb=verb,
-            applies=applies,
-            message=message,
-            done=done,
-            skipped=skipped,
-        )
-
-    action.__name__ = name
-    return action
-
-
 @admin.register(Entry)
 class EntryAdmin(EditorialAdmin):
     form = forms.EntryAdminForm
@@ -164,7 +152,7 @@ class EntryAdmin(EditorialAdmin):
     filter_horizontal = ["authors"]
     inlines = [CaptionInline, CorrectionInline]
     actions = [
-        entry_action(
+        verb_action(
             "publish",
             Entry.publish,
             description="Publish",
@@ -173,7 +161,7 @@ class EntryAdmin(EditorialAdmin):
             done="{items} published.",
             skipped="{items} left alone: already published.",
         ),
-        entry_action(
+        verb_action(
             "unpublish",
             Entry.unpublish,
             description="Unpublish (back to draft)",
@@ -183,7 +171,7 @@ class EntryAdmin(EditorialAdmin):
             skipped="{items} left alone: not published.",
         ),
         "pin",
-        entry_action(
+        verb_action(
             "unpin",
             Entry.unpin,
             description="Unpin",
@@ -192,7 +180,7 @@ class EntryAdmin(EditorialAdmin):
             done="{items} unpinned.",
             skipped="{items} left alone: not pinned.",
         ),
-        entry_action(
+        verb_action(
             "mark_key_event",
             Entry.mark_key_event,
             description="Mark as key event",
@@ -201,7 +189,7 @@ class EntryAdmin(EditorialAdmin):
             done="{items} marked as key events.",
             skipped="{items} left alone: already key events.",
         ),
-        entry_action(
+        verb_action(
             "unmark_key_event",
             lambda entry: entry.mark_key_event(False),
             description="Unmark key event",

@@ -268,12 +268,9 @@ class BlogEntryViewSet(
         return response
 
     def perform_create(self, serializer):
-        pin = serializer.validated_data.pop("is_pinned", False)
         with transaction.atomic():
             entry = serializer.save(blog=self.blog)
             entry.authors.add(self.request.user)
-            if pin:
-                entry.pin()
 
     def location(self, data) -> str:
         return reverse("api:entry-detail", kwargs={"pk": data["id"]})
@@ -333,14 +330,6 @@ class EntryViewSet(
         response = Response(self.get_serializer(entry).data)
         response["ETag"] = freshness.entry_etag(entry)
         return response
-
-    def perform_update(self, serializer):
-        pin = serializer.validated_data.pop("is_pinned", None)
-        entry = serializer.save()
-        if pin and not entry.is_pinned:
-            entry.pin()
-        elif pin is False and entry.is_pinned:
-            entry.unpin()
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
