@@ -476,9 +476,10 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
+    # Derived and bookkeeping fields stay out of the history. Authors too: recording the m2m
+    # costs two queries on every save (the admin's own log still names author changes).
     history = HistoricalRecords(
         excluded_fields=["body_blocks", "sort_key", "is_scheduled", "revision", "updated_at"],
-        m2m_fields=[authors],
     )
 
     class Meta:

@@ -271,3 +271,27 @@ def test_editing_a_picture_changes_the_entries_showing_it():
     caption.image.save()
     entry.refresh_from_db()
     assert entry.revision > before
+
+
+def test_saves_and_pins_cost_a_fixed_number_of_queries(django_assert_num_queries):
+    blog = make_blog()
+    # A visible entry: savepoint, bump (UPDATE ... RETURNING), INSERT, history, release (5).
+    with django_assert_num_queries(5):
+        entry = make_entry(blog)
+    # An edit: savepoint, lock the blog, read the entry, bump, UPDATE, history, release (7;
+    # the revision bump and its read-back used to cost 8 here).
+    entry.headline = "Edited"
+    with django_assert_num_queries(7):
+        entry.save()
+    # A draft edit: as above without the bump: readers saw nothing (6).
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    draft.headline = "Edited draft"
+    with django_assert_num_queries(6):
+        draft.save()
+    # Pinning, whatever the blog holds: the edit's 7, plus the displaced rows, their bump, the
+    # one UPDATE unpinning them, their history, and the pin's savepoint (2) = 13.
+    for _ in range(3):
+        other = make_entry(blog)
+        other.pin()
+        with django_assert_num_queries(13):
+            entry.pin()
