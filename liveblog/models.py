@@ -27,6 +27,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
+from liveblog import search
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({"admin", "api", "search", "sitemap.xml", "healthz", "static", "media"})
@@ -100,8 +101,6 @@ class BlogQuerySet(models.QuerySet):
 
     def search(self, query: str):
         """Blogs whose title, standfirst or intro match the query, best first (see search.py)."""
-        from liveblog import search
-
         return search.search(
             self, query, vector=search.blog_vector(), fields=["title", "standfirst", "intro"]
         )
@@ -372,6 +371,12 @@ class EntryQuerySet(models.QuerySet):
     def key_events(self):
         return self.filter(is_key_event=True)
 
+    def pinned(self):
+        return self.filter(is_pinned=True)
+
+    def unpinned(self):
+        return self.exclude(is_pinned=True)
+
     def newest_first(self):
         """Stream order: the pinned entry, then by time (untimed imports below), newest first."""
         return self.order_by("-is_pinned", "-sort_key", "-id")
@@ -424,8 +429,6 @@ class EntryQuerySet(models.QuerySet):
 
     def search(self, query: str):
         """Entries whose headline or body match the query, best first (see search.py)."""
-        from liveblog import search
-
         return search.search(self, query, vector=search.entry_vector(), fields=["headline", "body"])
 
     def needing_attention(self):
@@ -660,7 +663,7 @@ class Entry(models.Model):
         of tripping the one-pin constraint. The displaced entry takes a revision (readers see it
         move) and a history line. Queries: the displaced rows, bump, the UPDATE, history (4).
         """
-        others = Entry.objects.filter(blog_id=self.blog_id, is_pinned=True)
+        others = Entry.objects.filter(blog_id=self.blog_id).pinned()
         displaced = list(others.exclude(pk=self.pk) if self.pk else others)
         if not displaced:
             return

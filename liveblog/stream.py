@@ -113,7 +113,7 @@ def entry_page(blog: Blog, *, cursor: Cursor | None, key_events_only: bool) -> E
     if key_events_only:
         entries = entries.key_events()
     if cursor is not None:
-        entries = cursor.filter(entries.filter(is_pinned=False))
+        entries = cursor.filter(entries.unpinned())
     size = settings.LIVEBLOG_PAGE_SIZE
     rows = prepare(with_display_data(entries.newest_first())[: size + 1], blog)
     has_more = len(rows) > size

@@ -581,9 +581,9 @@ def _load_pins(blog: Blog, pins: dict[str, bool]) -> None:
     """Pins a backup gives, through the verbs (pinning one unpins the blog's other)."""
     wanted = [key for key, pinned in pins.items() if pinned][:1]
     dropped = [key for key, pinned in pins.items() if not pinned]
-    for entry in blog.entries.filter(import_key__in=dropped, is_pinned=True):
+    for entry in blog.entries.filter(import_key__in=dropped).pinned():
         entry.unpin()
-    for entry in blog.entries.filter(import_key__in=wanted, is_pinned=False):
+    for entry in blog.entries.filter(import_key__in=wanted).unpinned():
         entry.pin()
 
 
