@@ -6,6 +6,7 @@ editor changed since the last import is kept unless `overwrite` is set.
 """
 
 import datetime
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -516,8 +517,22 @@ def _load_entries(
     ids = dict(blog.entries.values_list("import_key", "id")) if creates else {}
     reason = f"import {blog.source_name or blog.slug}"
     if creates:
-        created = [Entry(id=ids[row["import_key"]], **row) for row, _ in creates]
-        Entry.history.bulk_history_create(created, default_change_reason=reason)
+        # The history's first line for each, written as rows like the entries themselves.
+        history = Entry.history.model
+        tracked = {f.attname for f in history._meta.concrete_fields}
+        insert_rows(
+            history,
+            [
+                {
+                    **{name: value for name, value in row.items() if name in tracked},
+                    "id": ids[row["import_key"]],
+                    "history_date": now,
+                    "history_type": "+",
+                    "history_change_reason": reason,
+                }
+                for row, _ in creates
+            ],
+        )
     if updates:
         Entry.objects.bulk_update(updates, [*ENTRY_IMPORT_FIELDS, "version", "revision"])
         Entry.history.bulk_history_create(updates, update=True, default_change_reason=reason)
@@ -579,6 +594,8 @@ def _derive_row(row: dict, now) -> dict:
 
 def _load_pins(blog: Blog, pins: dict[str, bool]) -> None:
     """Pins a backup gives, through the verbs (pinning one unpins the blog's other)."""
+    if not pins:
+        return
     wanted = [key for key, pinned in pins.items() if pinned][:1]
     dropped = [key for key, pinned in pins.items() if not pinned]
     for entry in blog.entries.filter(import_key__in=dropped).pinned():
@@ -598,30 +615,49 @@ def insert_rows(model, rows: list[dict]) -> None:
     conn = connections[router.db_for_write(model)]
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults, prepare = {}, {}
+    # Rows of one import share their timestamps: each distinct time is prepared once.
+    times: dict = {}
+
+    def prepare_time(field):
+        def prepare(value):
+            if value is None:
+                return None
+            if value not in times:
+                times[value] = field.get_db_prep_save(value, conn)
+            return times[value]
+
+        return prepare
+
+    plan = []  # (attname, how to prepare a given value or None, the value when not given)
     for f in fields:
+        default = None
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = f.get_db_prep_save(now, conn)
+            default = f.get_db_prep_save(now, conn)
         elif f.has_default() or f.null:
-            defaults[f.attname] = f.get_db_prep_save(f.get_default(), conn)
-        if f.get_internal_type() in {"DateTimeField", "DateField", "JSONField"}:
-            prepare[f.attname] = f
+            default = f.get_db_prep_save(f.get_default(), conn)
+        kind = f.get_internal_type()
+        if kind in {"DateTimeField", "DateField"}:
+            prepare = prepare_time(f)
+        elif kind == "JSONField":
+            prepare = functools.partial(f.get_db_prep_save, connection=conn)
+        else:
+            prepare = None
+        plan.append((f.attname, prepare, default))
+    missing = object()
+    values = []
+    for row in rows:
+        line = []
+        for attname, prepare, default in plan:
+            value = row.get(attname, missing)
+            if value is missing:
+                line.append(default)
+            else:
+                line.append(prepare(value) if prepare is not None else value)
+        values.append(line)
     quote = conn.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    values = []
-    for row in rows:
-        values.append(
-            [
-                prepare[f.attname].get_db_prep_save(row[f.attname], conn)
-                if f.attname in row and f.attname in prepare
-                else row[f.attname]
-                if f.attname in row
-                else defaults[f.attname]
-                for f in fields
-            ]
-        )
     with conn.cursor() as cursor:
         cursor.executemany(sql, values)
 
