@@ -215,7 +215,9 @@ def test_every_committed_entry_reaches_every_poller_exactly_as_committed(token, 
                 one.poll()
             time.sleep(0.05)
 
-    errors = run_threads(entry_writer, entry_writer, entry_writer, blog_writer, importer, poller)
+    errors = run_threads(
+        entry_writer, entry_writer, entry_writer, blog_writer, importer, importer, poller
+    )
     assert not errors, errors
     time.sleep(2.1)  # the last scheduled entries fall due
     for one in pollers:
