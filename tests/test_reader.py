@@ -583,3 +583,15 @@ def test_a_flood_of_warnings_is_capped():
     doc, warnings = read_noting(text + "\n\nLast.")
     assert len(warnings) == MAX_WARNINGS
     assert warnings[-1].endswith("more warnings like the ones above not listed")
+
+
+def test_b_header_broken_after_the_date():
+    text = " date 2024-06-10\nEU votePublished June 10, 2024last updated June 11, 2024\nH\nB.\n"
+    doc, warnings = read_noting(text)
+    assert (doc["title"], doc["date"], doc["published"]) == (
+        "EU vote",
+        "2024-06-10",
+        "June 10, 2024",
+    )
+    assert entries_of(text) == [("H", ["paragraph"])]
+    assert warnings == ["line 2: header broken after the date; lines joined"]

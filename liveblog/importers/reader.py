@@ -479,8 +479,18 @@ def _read_a(groups, notes: list) -> dict:
 def _read_b(groups, notes: list) -> dict:
     document = _empty_document("B")
     header_line, header = groups[0][0]
+    taken = 1
+    date = B_DATE_RE.match(header)
+    if date and date.end() == len(header) and len(groups[0]) > 1:
+        # " date YYYY-MM-DD" alone: the title and dates broke onto the next line.
+        following = groups[0][1][1]
+        if PUBLISHED_RE.search(following) or UPDATED_RE.search(following):
+            notes.append(
+                ReaderWarning(groups[0][1][0], "header broken after the date; lines joined")
+            )
+            header, taken = f"{header} {following}", 2
     _read_b_header(document, header, header_line, notes)
-    rest = [groups[0][1:], *groups[1:]]
+    rest = [groups[0][taken:], *groups[1:]]
     rest = [group for group in rest if group]
     if not rest:
         raise ReaderError("the blog has a title but no entries", header_line)
