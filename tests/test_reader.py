@@ -577,12 +577,27 @@ def test_the_issue_redos_line_reads_as_a_paragraph():
     assert doc["entries"][0]["blocks"] == [{"type": "paragraph", "text": line.strip()}]
 
 
-def test_a_flood_of_warnings_is_capped():
-    # 3,000 headline-like lines in a row: one warning each would bury the useful ones.
+def test_a_long_run_of_headline_like_lines_gets_one_warning():
     text = "T\n\nS.\n\nHeadline\n\nBody.\n\n" + "\n\n".join(["Line without stop"] * 3000)
-    doc, warnings = read_noting(text + "\n\nLast.")
+    doc, warnings = read_noting(text + "\n\nLast.\n\nSource: AP")
+    # A sentence follows the run, so its last line is the headline (the tie rule).
+    assert entries_of(text + "\n\nLast.") == [
+        ("Headline", ["paragraph"] * 3000),
+        ("Line without stop", ["paragraph"]),
+    ]
+    assert warnings == [
+        "line 9: 3000 lines in a row (to line 6007) read as headlines; “Line without stop” "
+        "(line 6007) imported as the headline, the others as paragraphs"
+    ]
+
+
+def test_a_flood_of_warnings_is_capped():
+    # 3,000 captions without alt text: one warning each would bury the useful ones.
+    text = "T\n\nS.\n\nHeadline\n\n" + "\n\n".join(["A caption [AP]"] * 3000)
+    doc, warnings = read_noting(text + "\n\nSource: AP")
+    assert len(doc["entries"][0]["blocks"]) == 3000
     assert len(warnings) == MAX_WARNINGS
-    assert warnings[-1].endswith("more warnings like the ones above not listed")
+    assert warnings[-1] == "line 205: 2901 more warnings like the ones above not listed"
 
 
 def test_b_header_broken_after_the_date():

@@ -137,6 +137,9 @@ BODY_LINE_RE = re.compile(
     re.I,
 )
 HEADLINE_LABEL_MAX_WORDS = 4  # "British minister: ..." - a short label before a colon
+# A page puts a stray line or two next to a headline; a longer run of headline-like lines is no
+# such mix-up, so its lines are not weighed one by one and one warning covers the run.
+LONG_RUN = 12
 
 
 class ReaderError(ValueError):
@@ -593,20 +596,37 @@ def _entry_starts(
             continue
         headline = index
         if end > index:
-            scores = [_body_score(units[position].text) for position in range(index, last + 1)]
-            best = min(scores)
             sentence_follows = (
                 last == end
                 and following.kind == "line"
                 and _line_block(following.text)["type"] == "paragraph"
             )
+            long_run = end - index + 1 > LONG_RUN
+            if long_run:
+                scores = [0]
+            else:
+                scores = [_body_score(units[at].text) for at in range(index, last + 1)]
+            best = min(scores)
             if sentence_follows:
-                headline = last - scores[::-1].index(best)
+                headline = (end if long_run else last) - scores[::-1].index(best)
             else:
                 headline = index + scores.index(best)
         # Lines before the first headline are the intro; later ones end the entry above.
         before = "imported as intro" if not starts else "imported as a paragraph of the entry above"
         starts.add(headline)
+        if end - index + 1 > LONG_RUN:
+            notes.append(
+                ReaderWarning(
+                    units[index].line,
+                    f"{end - index + 1} lines in a row (to line {units[end].line}) read as "
+                    f"headlines; {quoted(units[headline].text)} (line {units[headline].line}) "
+                    "imported as the headline, the others as paragraphs",
+                )
+            )
+            index = end + 1
+            if first_run_only:
+                break
+            continue
         for position in range(index, end + 1):
             if position < headline:
                 message = f"has no full stop but comes before a headline; {before}"
