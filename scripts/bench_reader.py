@@ -54,14 +54,18 @@ INPUTS = {
     "interactive_lines": lambda kb: HEAD_A + repeat("INTERACTIVE- a map\n\n", kb),
     "source_lines": lambda kb: HEAD_A + repeat("Source: AP\n", kb),
     "file_credits": lambda kb: HEAD_A + "Alt\nCap [File" + repeat(": File", kb) + "]\n",
-    "b_header_published": lambda kb: " date 2025-02-12 T"
-    + repeat("Published last updated ", kb)
-    + "\nHeadline\nBody.\n",
+    "b_header_published": lambda kb: (
+        " date 2025-02-12 T" + repeat("Published last updated ", kb) + "\nHeadline\nBody.\n"
+    ),
     "b_header_spaces": lambda kb: " date 2025-02-12 T" + repeat(" Published ", kb) + "\nH\nB.\n",
-    "b_many_lines": lambda kb: HEAD_B + "What you need to know\n- One\nIntro:\n"
-    + repeat("Headline of an entry\nA paragraph of the entry.\n", kb),
-    "b_many_key_points": lambda kb: HEAD_B + "What you need to know\n" + repeat("- point\n", kb)
-    + "Headline\nBody.\n",
+    "b_many_lines": lambda kb: (
+        HEAD_B
+        + "What you need to know\n- One\nIntro:\n"
+        + repeat("Headline of an entry\nA paragraph of the entry.\n", kb)
+    ),
+    "b_many_key_points": lambda kb: (
+        HEAD_B + "What you need to know\n" + repeat("- point\n", kb) + "Headline\nBody.\n"
+    ),
     "b_only_headline_like": lambda kb: HEAD_B + repeat("Headline like line\n", kb),
     "key_points_heading_lines": lambda kb: HEAD_A + repeat("What you need to know\n\n", kb),
     "dashes_and_dots": lambda kb: HEAD_A + repeat("- . ", kb) + "\n",
