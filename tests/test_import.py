@@ -199,10 +199,6 @@ BAD_FILES = {
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00", ":3: binary data"),
     "latin1.txt": ("Titre\n\nÉté.\n".encode("latin-1"), ":3: not UTF-8"),
     "title-only.txt": (b"A title with nothing else\n", ":1: the blog has a title but no entries"),
-    "truncated.txt": (
-        b"T\n\nS.\n\nHeadline\n\nText.\n\nLonely caption [AP]\n",
-        ":9: an image caption",
-    ),
     "bad.json": (b'{"title": "x", "entries": [{"headline": ""}]}', "entries[0].headline"),
 }
 
