@@ -347,6 +347,41 @@ def _parse_date(value: str) -> datetime.datetime | None:
     return None if timestamp is None else datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
 
 
+def cached_response(
+    request: HttpRequest, key_parts: Iterable[Hashable], build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The response stored under key_parts (a BlogState among them), or build()'s, stored.
+
+    build() must return a rendered response; it runs without the request's conditional headers
+    (a 304 leaves nothing to store), and the 304 is decided here, as for a hit. Responses that
+    are not for everyone (`is_cacheable`) are answered and never stored.
+    """
+    key = make_key(("response", *key_parts))
+    frozen = cache.get(key)
+    if frozen is None:
+        conditions = {
+            name: request.META.pop(name) for name in CONDITIONAL_HEADERS if name in request.META
+        }
+        try:
+            response = build()
+        finally:
+            request.META.update(conditions)
+        if not is_cacheable(response):
+            return response
+        frozen = (
+            response.content,
+            {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
+        )
+        cache.set(key, frozen, CACHE_SECONDS)
+    return _answer(request, frozen)
+
+
+def request_key(request: HttpRequest) -> tuple:
+    """What of the request a public response depends on: its absolute URL (pages carry
+    absolute canonical links, so host and scheme matter)."""
+    return (request.scheme, request.get_host(), request.get_full_path())
+
+
 def cache_blog_response(kind: str, *, slug_kwarg: str = "slug"):
     """Cache a public per-blog view's 200 responses under the blog's state and the request URL.
 
@@ -363,36 +398,11 @@ def cache_blog_response(kind: str, *, slug_kwarg: str = "slug"):
             found = state(kwargs[slug_kwarg])
             if found is None:
                 return view(request, *args, **kwargs)
-            key = make_key(
-                (
-                    "response",
-                    kind,
-                    *found,
-                    # Pages carry absolute canonical URLs: host and scheme matter.
-                    request.scheme,
-                    request.get_host(),
-                    request.get_full_path(),
-                )
+            return cached_response(
+                request,
+                (kind, *found, *request_key(request)),
+                lambda: view(request, *args, **kwargs),
             )
-            frozen = cache.get(key)
-            if frozen is None:
-                # Build the full response even for a conditional request (the view would answer
-                # 304 and leave nothing to cache); the 304 is decided below, as for a hit.
-                conditions = {
-                    name: request.META.pop(name)
-                    for name in CONDITIONAL_HEADERS
-                    if name in request.META
-                }
-                response = view(request, *args, **kwargs)
-                request.META.update(conditions)
-                if not is_cacheable(response):
-                    return response
-                frozen = (
-                    response.content,
-                    {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
-                )
-                cache.set(key, frozen, CACHE_SECONDS)
-            return _answer(request, frozen)
 
         wrapped.caches_blog_response = kind
         return wrapped

@@ -97,7 +97,8 @@ def build(counts: dict[str, int]) -> dict[str, dict]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryStatus, Image
+    from liveblog.body import parse
+    from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryStatus, Image, sort_key_for
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -107,6 +108,7 @@ def build(counts: dict[str, int]) -> dict[str, dict]:
         "- Roads closed in the centre\n- Trains running with delays\n\n"
         "Residents were asked to follow the advice of the emergency services."
     )
+    blocks = parse(body)  # what Entry.save() would derive (bulk_create skips save)
     plan = [("big", counts["big"]), ("small", counts["small"])]
     plan += [(f"other-{n}", counts["other"]) for n in range(counts["blogs"] - 2)]
     result = {}
@@ -134,8 +136,10 @@ def build(counts: dict[str, int]) -> dict[str, dict]:
                         blog=blog,
                         headline=f"Update {n}: what happened at {n % 24:02d}:00",
                         body=body,
+                        body_blocks=blocks,
                         order=n,
                         published_at=start + timedelta(minutes=n),
+                        sort_key=sort_key_for(start + timedelta(minutes=n), n),
                         is_key_event=n % 50 == 0,
                         is_pinned=n == size // 2,
                         status=EntryStatus.PUBLISHED,

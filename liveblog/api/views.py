@@ -181,32 +181,56 @@ class BlogEntryViewSet(
         blogs = with_counts(blogs_for(self.request))
         return get_object_or_404(blogs, slug=self.kwargs["blog_slug"])
 
+    @cached_property
+    def public_state(self) -> freshness.BlogState | None:
+        """For anonymous reads: the public blog's state, without loading the blog (the answer
+        itself usually comes from the cache)."""
+        if not freshness.is_anonymous_read(self.request):
+            return None
+        return freshness.state(self.kwargs["blog_slug"])
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Entry.objects.none()
-        return entry_prefetches(entries_for(self.request).for_blog(self.blog))
+        blog_id = self.public_state.pk if self.public_state else self.blog.pk
+        return entry_prefetches(entries_for(self.request).filter(blog_id=blog_id))
 
     def list(self, request, *args, **kwargs):
+        if self.public_state is not None:
+            return self.public_list(self.public_state)
         state = freshness.state_of(self.blog)
         since = self.since(state)
         queryset = self.filter_queryset(self.get_queryset())
-        parts = ("entries", self.scope(), *state)
-        if freshness.is_anonymous_read(request):
-            # Everyone anonymous sees the same answer for a state and URL: build it once.
-            def build():
-                key = (*parts, request.build_absolute_uri())
-                return Response(freshness.remember(key, lambda: self.data(queryset, since)))
-        else:
-            # Editors also see drafts, whose edits move no revision.
-            parts += freshness.drafts_marker(self.blog)
+        # Editors also see drafts, whose edits move no revision.
+        return self.conditional(
+            etag=freshness.digest_etag(
+                "entries", self.scope(), *state, freshness.drafts_marker(self.blog)
+            ),
+            last_modified=state.last_modified,
+            build=lambda: Response(self.data(queryset, since, state)),
+        )
 
-            def build():
-                return Response(self.data(queryset, since))
+    def public_list(self, state: freshness.BlogState):
+        """Every anonymous caller gets the same answer for a state and URL: it is built once and
+        kept rendered (inside DRF, so throttling counts these requests as any other)."""
+        since = self.since(state)
+        etag = freshness.digest_etag("entries", self.scope(), *state)
+
+        def build():
+            queryset = self.filter_queryset(self.get_queryset())
+            response = Response(self.data(queryset, since, state))
+            response = self.finalize_response(self.request, response)
+            response.render()
+            return freshness.stamp(response, etag, state.last_modified, public=False)
 
         return self.conditional(
-            etag=freshness.digest_etag(*parts),
+            etag=etag,
             last_modified=state.last_modified,
-            build=build,
+            build=lambda: freshness.cached_response(
+                self.request,
+                ("api-entries", *state, *self.scope(), *freshness.request_key(self.request)),
+                build,
+            ),
         )
 
     def since(self, state) -> int | None:
@@ -222,27 +246,29 @@ class BlogEntryViewSet(
             )
         return since
 
-    def data(self, queryset, since: int | None) -> dict:
-        return (self.page(queryset) if since is None else self.feed(queryset, since)).data
+    def data(self, queryset, since: int | None, state: freshness.BlogState) -> dict:
+        if since is None:
+            return self.page(queryset, state).data
+        return self.feed(queryset, since, state).data
 
-    def page(self, queryset):
+    def page(self, queryset, state: freshness.BlogState):
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
-        return self.paginator.get_paginated_response(data, since=self.blog.revision)
+        return self.paginator.get_paginated_response(data, since=state.revision)
 
-    def feed(self, queryset, since: int):
+    def feed(self, queryset, since: int, state: freshness.BlogState):
         """Changes in (since, blog revision], oldest first, at most a page of them.
 
         Every change takes a revision of its own (liveblog.models), so the revision of the last
         change returned is an exact cursor. Queries: changed entries, those matching the
         caller's filters, removals, then the shown entries with their prefetches.
         """
-        upto = self.blog.revision
+        upto = state.revision
         limit = self.paginator.get_page_size(self.request)
-        changed = Entry.objects.for_blog(self.blog).changed_since(since, upto)
+        changed = Entry.objects.filter(blog_id=state.pk).changed_since(since, upto)
         # Changed entries the caller's filters no longer match are removed from its view.
         matching = set(queryset.changed_since(since, upto).values_list("pk", flat=True))
-        removals = EntryRemoval.objects.filter(blog=self.blog).since(since, upto)
+        removals = EntryRemoval.objects.filter(blog_id=state.pk).since(since, upto)
         events = sorted(
             [(rev, pk, pk in matching) for pk, rev in changed.values_list("pk", "revision")]
             + [(rev, pk, False) for rev, pk in removals.values_list("revision", "entry_id")]
