@@ -202,8 +202,17 @@ LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
 # How long a cached response or fragment may stay in the cache. Keys carry the blog's state, so
 # this only bounds how long superseded copies occupy memory; it never makes a page stale.
 LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
-# How long each app process may answer the live check from memory (0: ask the database each time).
-LIVEBLOG_LIVE_CHECK_SECONDS = env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1)
+# Where every app server keeps the blogs' states, so cached pages need no database query while
+# nothing changed (see liveblog.freshness); empty: the database is asked on every request.
+LIVEBLOG_STATE_REDIS_URL = env_str("LIVEBLOG_STATE_REDIS_URL", REDIS_URL)
+# How long a kept state may go unconfirmed by a write (bounds a notification lost with a crash).
+LIVEBLOG_STATE_SECONDS = env_int("LIVEBLOG_STATE_SECONDS", 60)
+# How long each app process may trust a blog's state it read, for the live check, cached pages
+# and API lists (0: ask Redis or the database every time); its own writes are seen at once.
+# LIVEBLOG_LIVE_CHECK_SECONDS is its former name.
+LIVEBLOG_MEMO_SECONDS = env_int("LIVEBLOG_MEMO_SECONDS", env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1))
+# How many bytes of rendered public responses each app process keeps in memory.
+LIVEBLOG_MEMO_BYTES = env_int("LIVEBLOG_MEMO_BYTES", 32 * 1024 * 1024)
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)

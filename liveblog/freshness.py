@@ -19,20 +19,23 @@ import functools
 import hashlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db import connections, router, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Subquery, Sum
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 
-from liveblog.models import Blog, Entry, blog_changed
+from liveblog.models import Blog, BlogStatus, Entry, blog_changed
 
 T = TypeVar("T")
 
@@ -82,61 +85,210 @@ def state_of(blog: Blog) -> BlogState:
 
 
 def state(slug: str) -> BlogState | None:
-    """The public blog's state, or None (no such blog, or a draft). One query.
+    """The public blog's state, or None (no such blog, or a draft).
 
-    It runs on every cached request, so it skips the ORM: the SQL is compiled once per database
-    from the QuerySets (`Blog.objects.public()`, `with_overdue()`), and only the slug and the
-    current time change from one call to the next.
+    With Redis (LIVEBLOG_STATE_REDIS_URL, REDIS_URL by default), the state kept there answers
+    without touching the database while it is current: writes replace it when they commit
+    (`blog_changed`), and a scheduled entry's time coming sends the read to the database, which
+    announces it. Otherwise, or when Redis has nothing, one query; with Redis, what it read is
+    kept for the next request.
     """
+    store = StateStore.get()
+    if store is not None:
+        row = store.read(slug)
+        if row is not None and row.is_current():
+            return row.public_state
+    row = _read_row(slug=slug)
+    if row is None:
+        return None
+    if store is not None:
+        store.write(row)
+    return row.public_state
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """A blog's state as kept: the public BlogState plus what says whether it is still current.
+
+    `version` moves with every change of the state (Blog.state_version): with the revision, and
+    when a scheduled entry is added, moved or dropped, which readers cannot see yet. `next_due`
+    is the time of the blog's first scheduled entry, after which the row is no longer current.
+    """
+
+    version: int
+    slug: str
+    blog: BlogState
+    next_due: datetime.datetime | None
+
+    @property
+    def public_state(self) -> BlogState | None:
+        return None if self.blog.status == BlogStatus.DRAFT else self.blog
+
+    def is_current(self) -> bool:
+        return self.next_due is None or timezone.now() < self.next_due
+
+    def dumps(self) -> str:
+        pk, revision, status, changed_at = self.blog
+        due = self.next_due.isoformat() if self.next_due else None
+        fields = [self.version, self.slug, pk, revision, status, changed_at.isoformat(), due]
+        return json.dumps(fields)
+
+    @classmethod
+    def loads(cls, raw: bytes | str) -> "StateRow":
+        version, slug, pk, revision, status, changed_at, due = json.loads(raw)
+        blog = BlogState(pk, revision, status, datetime.datetime.fromisoformat(changed_at))
+        return cls(version, slug, blog, datetime.datetime.fromisoformat(due) if due else None)
+
+
+def _read_row(**lookup) -> StateRow | None:
+    """A blog's state row from the database, by slug or pk, announcing entries that fell due.
+
+    One query: it runs on every request Redis cannot answer, so it skips the ORM (the SQL is
+    compiled once per database from the QuerySets; only the lookup and the time change).
+    """
+    ((field, value),) = lookup.items()
     connection = connections[router.db_for_read(Blog)]
-    sql, params, slug_at, now_at = _state_sql(connection.alias)
+    sql, params, lookup_at, now_at = _row_sql(connection.alias, field)
     params = list(params)
-    params[slug_at] = slug
+    params[lookup_at] = value
     params[now_at] = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, revision, status, changed_at, overdue = row
+    pk, slug, revision, status, changed_at, version, overdue, next_due = row
     if overdue:
         Entry.objects.announce_due(pk)
-        return state(slug)
-    if isinstance(changed_at, str):  # SQLite hands back UTC text, or a naive UTC datetime
-        changed_at = datetime.datetime.fromisoformat(changed_at)
-    if changed_at.tzinfo is None:
-        changed_at = changed_at.replace(tzinfo=datetime.UTC)
-    return BlogState(pk, revision, status, changed_at)
+        return _read_row(**lookup)
+    blog = BlogState(pk, revision, status, _as_datetime(changed_at))
+    return StateRow(version, slug, blog, _as_datetime(next_due))
 
 
-_SLUG_PLACEHOLDER = "\x00state-slug\x00"
+def _as_datetime(value) -> datetime.datetime | None:
+    """A datetime column read with a raw cursor (SQLite gives UTC text or a naive datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+_PLACEHOLDERS = {"slug": "\x00state-slug\x00", "pk": -987654321}
 _NOW_PLACEHOLDER = datetime.datetime(1999, 12, 31, 23, 59, 59, 987654, tzinfo=datetime.UTC)
 
 
 @functools.cache
-def _state_sql(alias: str) -> tuple[str, tuple, int, int]:
+def _row_sql(alias: str, field: str) -> tuple[str, tuple, int, int]:
     connection = connections[alias]
-    blogs = Blog.objects.using(alias).public().filter(slug=_SLUG_PLACEHOLDER)
-    blogs = with_overdue(blogs, now=_NOW_PLACEHOLDER)
-    query = blogs.values_list("pk", "revision", "status", "changed_at", "overdue").query
+    placeholder = _PLACEHOLDERS[field]
+    first_due = Entry.objects.filter(blog=OuterRef("pk")).scheduled().order_by("published_at")
+    blogs = with_overdue(
+        Blog.objects.using(alias).filter(**{field: placeholder}), now=_NOW_PLACEHOLDER
+    ).annotate(next_due=Subquery(first_due.values("published_at")[:1]))
+    columns = ("pk", "slug", "revision", "status", "changed_at", "state_version", "overdue")
+    query = blogs.values_list(*columns, "next_due").query
     sql, params = query.get_compiler(using=alias).as_sql()
     now = connection.ops.adapt_datetimefield_value(_NOW_PLACEHOLDER)
-    return sql, tuple(params), params.index(_SLUG_PLACEHOLDER), params.index(now)
+    return sql, tuple(params), params.index(placeholder), params.index(now)
 
 
-# The live check's memo: slug -> (expiry, state). Per process, for a second or so.
+class StateStore:
+    """The blogs' state rows in Redis, shared by every app server.
+
+    A write keeps the row with the highest version: commit callbacks of concurrent writes, and
+    readers storing what they read, can arrive in any order (a Lua script compares and sets in
+    one step). Rows expire after LIVEBLOG_STATE_SECONDS, which bounds how long a notification
+    lost with a crashed process could leave a stale row.
+    """
+
+    WRITE = """
+    local current = redis.call('HGET', KEYS[1], 'v')
+    if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+    redis.call('HSET', KEYS[1], 'v', ARGV[1], 'row', ARGV[2])
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+    redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[3])
+    return 1
+    """
+    _instance: "StateStore | None" = None
+
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.url, self.prefix = url, prefix
+        self.client = redis.Redis.from_url(url)
+        self.write_script = self.client.register_script(self.WRITE)
+
+    @classmethod
+    def get(cls) -> "StateStore | None":
+        """The store the settings name (one client per process), or None without Redis."""
+        url = settings.LIVEBLOG_STATE_REDIS_URL
+        if not url:
+            return None
+        # Keys share the cache's prefix, so deployments sharing one Redis stay apart.
+        prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:lb-state:"
+        store = cls._instance
+        if store is None or (store.url, store.prefix) != (url, prefix):
+            store = cls._instance = cls(url, prefix)
+        return store
+
+    def key(self, slug: str) -> str:
+        return f"{self.prefix}{slug}"
+
+    def read(self, slug: str) -> StateRow | None:
+        raw = self.client.hget(self.key(slug), "row")
+        return StateRow.loads(raw) if raw is not None else None
+
+    def write(self, row: StateRow) -> None:
+        keys = [self.key(row.slug), f"{self.prefix}pk:{row.blog.pk}"]
+        args = [row.version, row.dumps(), settings.LIVEBLOG_STATE_SECONDS, row.slug]
+        self.write_script(keys=keys, args=args)
+
+    def slug_of(self, pk: int) -> str | None:
+        raw = self.client.get(f"{self.prefix}pk:{pk}")
+        return raw.decode() if raw is not None else None
+
+    def forget(self, slug: str) -> None:
+        self.client.delete(self.key(slug))
+
+
+@receiver(post_delete, sender=Blog, dispatch_uid="liveblog_forget_deleted_state")
+def forget_deleted_blog(sender, instance: Blog, **kwargs) -> None:
+    if (store := StateStore.get()) is not None:
+        transaction.on_commit(lambda: store.forget(instance.slug))
+
+
+@receiver(blog_changed, dispatch_uid="liveblog_store_state")
+def store_state(sender=None, *, pk: int, **kwargs) -> None:
+    """After a write commits: keep the blog's new state where every app server reads it."""
+    store = StateStore.get()
+    if store is None:
+        return
+    previous = store.slug_of(pk)
+    row = _read_row(pk=pk)
+    if row is None:  # deleted meanwhile
+        if previous:
+            store.forget(previous)
+        return
+    if previous and previous != row.slug:
+        store.forget(previous)  # renamed: the old address names nothing now
+    store.write(row)
+
+
+# What this process remembers: slug -> (expiry, state), and rendered public responses.
 _recent: dict[str, tuple[float, BlogState]] = {}
 
 
 def recent_state(slug: str) -> BlogState | None:
-    """`state()`, trusted for LIVEBLOG_LIVE_CHECK_SECONDS in this process.
+    """`state()`, trusted for LIVEBLOG_MEMO_SECONDS in this process.
 
-    Only for the live check, the most frequent request: it already tells CDNs and browsers to
-    keep its answer for a third of the poll interval, so a second more costs readers nothing and
-    spares the query most of the time. A write committed by this process forgets the memo at
-    once (`blog_changed`); other processes see it within the second.
+    For the requests every reader makes (the live check, cached pages and API lists): their
+    answers already tell CDNs and browsers to keep them for seconds (a third of the poll
+    interval, or PAGE_MAX_AGE), so a second more costs readers nothing and spares the round trip
+    to Redis or the database most of the time. A write committed by this process forgets the
+    memo at once (`blog_changed`); other processes see it within the second.
     """
-    seconds = settings.LIVEBLOG_LIVE_CHECK_SECONDS
+    seconds = settings.LIVEBLOG_MEMO_SECONDS
     if seconds <= 0:
         return state(slug)
     now = time.time()
@@ -151,6 +303,38 @@ def recent_state(slug: str) -> BlogState | None:
     else:
         _recent[slug] = (now + seconds, found)
     return found
+
+
+class ResponseMemo:
+    """Rendered public responses this process served lately, up to LIVEBLOG_MEMO_BYTES.
+
+    Keys carry the blog state they were built for, like the shared cache's, so nothing needs
+    invalidating: a change of state makes its entries unreachable and they age out (least
+    recently used first). A hit costs no round trip at all.
+    """
+
+    def __init__(self):
+        self.entries: OrderedDict[str, tuple[bytes, dict[str, str]]] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: str):
+        frozen = self.entries.get(key)
+        if frozen is not None:
+            self.entries.move_to_end(key)
+        return frozen
+
+    def put(self, key: str, frozen: tuple[bytes, dict[str, str]]) -> None:
+        limit = settings.LIVEBLOG_MEMO_BYTES
+        if key in self.entries or len(frozen[0]) > limit // 4:
+            return
+        self.entries[key] = frozen
+        self.size += len(frozen[0])
+        while self.size > limit:
+            _, (content, _headers) = self.entries.popitem(last=False)
+            self.size -= len(content)
+
+
+_responses = ResponseMemo()
 
 
 @receiver(blog_changed, dispatch_uid="liveblog_forget_recent_states")
@@ -357,7 +541,10 @@ def cached_response(
     are not for everyone (`is_cacheable`) are answered and never stored.
     """
     key = make_key(("response", *key_parts))
-    frozen = cache.get(key)
+    memo = settings.LIVEBLOG_MEMO_SECONDS > 0
+    frozen = _responses.get(key) if memo else None
+    if frozen is None:
+        frozen = cache.get(key)
     if frozen is None:
         conditions = {
             name: request.META.pop(name) for name in CONDITIONAL_HEADERS if name in request.META
@@ -373,6 +560,8 @@ def cached_response(
             {name: response[name] for name in KEPT_HEADERS if response.has_header(name)},
         )
         cache.set(key, frozen, CACHE_SECONDS)
+    if memo:
+        _responses.put(key, frozen)
     return _answer(request, frozen)
 
 
@@ -395,7 +584,7 @@ def cache_blog_response(kind: str, *, slug_kwarg: str = "slug"):
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not is_anonymous_read(request):
                 return view(request, *args, **kwargs)
-            found = state(kwargs[slug_kwarg])
+            found = recent_state(kwargs[slug_kwarg])
             if found is None:
                 return view(request, *args, **kwargs)
             return cached_response(

@@ -122,8 +122,8 @@ class BlogQuerySet(models.QuerySet):
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET revision = revision + %s, changed_at = %s "
-                "WHERE id = %s RETURNING revision",
+                f"UPDATE {table} SET revision = revision + %s, changed_at = %s, "
+                "state_version = state_version + 1 WHERE id = %s RETURNING revision",
                 [count, now, pk],
             )
             row = cursor.fetchone()
@@ -134,6 +134,12 @@ class BlogQuerySet(models.QuerySet):
             lambda: blog_changed.send(Blog, pk=pk, revision=revision), using=connection.alias
         )
         return revision
+
+    def touch_state(self, pk: int) -> None:
+        """Record a change of the blog's state that readers cannot see yet (a scheduled entry
+        added, moved or dropped): caches of the state learn when it falls due. One query."""
+        self.filter(pk=pk).update(state_version=models.F("state_version") + 1)
+        transaction.on_commit(lambda: blog_changed.send(Blog, pk=pk, revision=None))
 
 
 class Blog(models.Model):
@@ -180,12 +186,17 @@ class Blog(models.Model):
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Moved by Blog.objects.bump() only (never by save()): see the module docstring.
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # Moves with the revision and when scheduled entries change: orders copies of the state
+    # kept outside the database (liveblog.freshness).
+    state_version = models.PositiveBigIntegerField(default=0, editable=False)
     changed_at = models.DateTimeField(default=timezone.now, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BlogQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["revision", "changed_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["revision", "changed_at", "state_version", "updated_at"]
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -214,7 +225,7 @@ class Blog(models.Model):
                 super().save(*args, update_fields=update_fields, **kwargs)
                 return
             written = set(update_fields) if update_fields is not None else self._writable()
-            written -= {"revision", "changed_at"}
+            written -= {"revision", "changed_at", "state_version"}
             if "status" in written:
                 current = Blog.objects.select_for_update().filter(pk=self.pk)
                 old = current.values_list("status", flat=True).get()
@@ -392,9 +403,13 @@ class EntryQuerySet(models.QuerySet):
         """
         return self.due().filter(revision__gt=revision, revision__lte=upto)
 
+    def scheduled(self):
+        """Entries waiting for their time (readers were not told about them yet)."""
+        return self.filter(is_scheduled=True)
+
     def overdue(self, now: datetime.datetime | None = None):
         """Scheduled entries whose time has come but that readers were not told about yet."""
-        return self.due(now).filter(is_scheduled=True)
+        return self.due(now).scheduled()
 
     def announce_due(self, blog_id: int) -> int:
         """Give each scheduled entry of the blog that fell due a revision, as if published now.
@@ -537,7 +552,7 @@ class Entry(models.Model):
         now = timezone.now()
         fields = None if update_fields is None else set(update_fields)
         with transaction.atomic(using=kwargs.get("using")):
-            was_visible = was_published = was_pinned = False
+            was_visible = was_published = was_pinned = was_scheduled = False
             if not self._state.adding or self.is_pinned:
                 Blog.objects.lock(self.blog_id)
             if not self._state.adding:
@@ -545,6 +560,7 @@ class Entry(models.Model):
                 was_visible = self.is_visible_at(now, values=current)
                 was_published = current["status"] == EntryStatus.PUBLISHED
                 was_pinned = current["is_pinned"]
+                was_scheduled = current["is_scheduled"]
                 for name, value in current.items():
                     if fields is not None and name not in fields:
                         setattr(self, name, value)
@@ -564,6 +580,8 @@ class Entry(models.Model):
                     EntryRemoval.objects.create(
                         blog_id=self.blog_id, entry_id=self.pk, revision=self.revision
                     )
+            elif was_scheduled or self.is_scheduled:
+                Blog.objects.touch_state(self.blog_id)
             if fields is not None:
                 fields |= {"revision", "version", "is_scheduled", "updated_at"}
             with one_pin_per_blog(self.is_pinned and (fields is None or "is_pinned" in fields)):

@@ -93,10 +93,11 @@ def fresh_live_check_memo(settings):
     """The live check's per-process memo must not carry one test's blogs into the next, and is
     off unless a test turns it on: it is forgotten when a write commits, and tests run inside a
     transaction that never does (those tests use django_capture_on_commit_callbacks)."""
-    from liveblog.freshness import forget_recent_states
+    from liveblog import freshness
 
-    forget_recent_states()
-    settings.LIVEBLOG_LIVE_CHECK_SECONDS = 0
+    freshness.forget_recent_states()
+    freshness._responses.__init__()
+    settings.LIVEBLOG_MEMO_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

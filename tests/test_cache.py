@@ -103,9 +103,9 @@ def test_a_cached_page_still_answers_304_to_a_current_etag(client, blog):
 def test_the_live_check_is_answered_from_memory_until_something_changes(
     client, blog, django_assert_num_queries, settings, django_capture_on_commit_callbacks
 ):
-    settings.LIVEBLOG_LIVE_CHECK_SECONDS = 1
+    settings.LIVEBLOG_MEMO_SECONDS = 1
     live = f"/{blog.slug}/live/"
-    # 1. the blog's state; then the process remembers it for LIVEBLOG_LIVE_CHECK_SECONDS
+    # 1. the blog's state; then the process remembers it for LIVEBLOG_MEMO_SECONDS
     with django_assert_num_queries(1):
         etag = client.get(live)["ETag"]
     with django_assert_num_queries(0):
@@ -119,7 +119,7 @@ def test_the_live_check_is_answered_from_memory_until_something_changes(
 
 
 def test_another_process_write_reaches_the_live_check_within_the_memo_time(client, blog, settings):
-    settings.LIVEBLOG_LIVE_CHECK_SECONDS = 1
+    settings.LIVEBLOG_MEMO_SECONDS = 1
     live = f"/{blog.slug}/live/"
     with time_machine.travel(dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
         etag = client.get(live)["ETag"]
@@ -131,7 +131,7 @@ def test_another_process_write_reaches_the_live_check_within_the_memo_time(clien
 
 
 def test_the_live_check_memo_can_be_turned_off(client, blog, settings):
-    settings.LIVEBLOG_LIVE_CHECK_SECONDS = 0
+    settings.LIVEBLOG_MEMO_SECONDS = 0
     live = f"/{blog.slug}/live/"
     etag = client.get(live)["ETag"]
     Blog.objects.filter(pk=blog.pk).update(revision=F("revision") + 1)
@@ -310,3 +310,101 @@ def test_redis_url_switches_the_cache_to_redis(monkeypatch):
     finally:
         monkeypatch.delenv("REDIS_URL")
         importlib.reload(settings_module)
+
+
+@pytest.fixture
+def state_in_redis(redis_cache, settings):
+    """The blogs' states kept in Redis too, as in production (LIVEBLOG_STATE_REDIS_URL)."""
+    settings.LIVEBLOG_STATE_REDIS_URL = "redis://127.0.0.1:6379/0"
+    from liveblog.freshness import StateStore
+
+    return StateStore.get()
+
+
+def test_with_the_state_in_redis_a_cached_page_costs_no_query(
+    client, blog, state_in_redis, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    get(client, blog.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert "Winds reach the coast" in get(client, blog.get_absolute_url())
+        assert client.get(f"/{blog.slug}/live/").status_code == 200
+    # A write replaces the kept state when it commits: the next request sees it, still without
+    # asking the database for the state.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(blog, headline="Ferries cancelled")
+    assert "Ferries cancelled" in get(client, blog.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert "Ferries cancelled" in get(client, blog.get_absolute_url())
+
+
+def test_the_kept_state_only_ever_moves_forward(blog, state_in_redis):
+    from liveblog.freshness import _read_row
+
+    old = _read_row(slug="storm")
+    make_entry(blog, headline="Ferries cancelled")
+    new = _read_row(slug="storm")
+    # Commit callbacks and readers storing what they read may arrive in any order.
+    state_in_redis.write(new)
+    state_in_redis.write(old)
+    assert state_in_redis.read("storm") == new
+    assert state("storm") == new.blog
+
+
+def test_a_scheduled_entry_falling_due_is_seen_through_the_kept_state(
+    blog, state_in_redis, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            make_entry(
+                blog, headline="Evening briefing", published_at=now + dt.timedelta(minutes=5)
+            )
+        before = state("storm")
+        assert state_in_redis.read("storm").next_due is not None
+    with time_machine.travel(now + dt.timedelta(minutes=6), tick=False):
+        after = state("storm")  # the kept row is past its next_due: asked the database
+    assert after.revision == before.revision + 1
+    assert state_in_redis.read("storm").next_due is None
+
+
+def test_renaming_or_deleting_a_blog_forgets_its_kept_state(
+    client, blog, state_in_redis, django_capture_on_commit_callbacks
+):
+    get(client, "/storm/")
+    with django_capture_on_commit_callbacks(execute=True):
+        blog.slug = "storm-ciaran"
+        blog.save()
+    assert state_in_redis.read("storm") is None
+    assert client.get("/storm/").status_code == 404
+    assert client.get("/storm-ciaran/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        Blog.objects.filter(pk=blog.pk).delete()
+    assert state_in_redis.read("storm-ciaran") is None
+    assert client.get("/storm-ciaran/").status_code == 404
+
+
+def test_with_the_memo_on_a_cached_page_is_answered_from_memory(
+    client, blog, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    settings.LIVEBLOG_MEMO_SECONDS = 1
+    url = blog.get_absolute_url()
+    first = get(client, url)
+    cache.clear()  # neither the database nor the shared cache is asked now
+    with django_assert_num_queries(0):
+        assert get(client, url) == first
+    # This process's own committed write is seen at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(blog, headline="Ferries cancelled")
+    assert "Ferries cancelled" in get(client, url)
+
+
+def test_the_response_memo_keeps_to_its_size(settings):
+    from liveblog.freshness import ResponseMemo
+
+    settings.LIVEBLOG_MEMO_BYTES = 1000
+    memo = ResponseMemo()
+    for n in range(20):
+        memo.put(f"k{n}", (b"x" * 200, {}))
+    assert memo.size <= 1000 and memo.get("k19") is not None and memo.get("k0") is None
+    memo.put("huge", (b"x" * 600, {}))  # more than a quarter of the budget: never kept
+    assert memo.get("huge") is None

@@ -187,7 +187,7 @@ class BlogEntryViewSet(
         itself usually comes from the cache)."""
         if not freshness.is_anonymous_read(self.request):
             return None
-        return freshness.state(self.kwargs["blog_slug"])
+        return freshness.recent_state(self.kwargs["blog_slug"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
