@@ -204,6 +204,11 @@ LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
 LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
 # How long each app process may answer the live check from memory (0: ask the database each time).
 LIVEBLOG_LIVE_CHECK_SECONDS = env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1)
+# The site's name, as oEmbed consumers show it.
+LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
+# Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
+# "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
+LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
