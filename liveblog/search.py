@@ -149,7 +149,14 @@ def highlight(entry, query: str) -> None:
     if hasattr(entry, "marked_body"):
         entry.headline_parts = _split_marks(entry.marked_headline)
         body = LINK_ADDRESS.sub("", entry.marked_body)
-        entry.snippet_parts = _split_marks(" ".join(MARKUP.sub("", body).split()))
+        body = " ".join(MARKUP.sub("", body).split())
+        # ts_headline cuts between words but says nothing of it: say so where text is left out.
+        whole, shown = _words(_plain(entry.body_blocks)), _words(body)
+        if shown and not whole.startswith(shown[:40]):
+            body = f"{ELLIPSIS} {body}"
+        if shown and not whole.endswith(shown[-40:]):
+            body = f"{body} {ELLIPSIS}"
+        entry.snippet_parts = _split_marks(body)
         return
     words = terms(query)
     entry.headline_parts = _mark_terms(entry.headline, words)
@@ -176,6 +183,11 @@ def _plain(blocks: list[dict]) -> str:
         elif block["type"] == "list":
             parts.extend(block["items"])
     return " ".join(" ".join(parts).split())
+
+
+def _words(text: str) -> str:
+    """The words of a text, without its punctuation (which ts_headline may drop at its ends)."""
+    return " ".join(re.findall(r"\w+", text))
 
 
 def _excerpt(text: str, words: list[str]) -> str:

@@ -492,9 +492,7 @@ def test_oldest_first_works_without_javascript_and_survives_paging(client, blog,
     assert "order=oldest" in next_url and "after=" in next_url
     assert ids(second) == [entries[2].pk, entries[4].pk, entries[5].pk]
     assert "Later entries" in second and "Back to the first updates" in second
-    assert '<a href="/{}/?order=oldest" aria-current="page">Oldest first</a>'.format(blog.slug) in (
-        first
-    )
+    assert f'<a href="/{blog.slug}/?order=oldest" aria-current="page">Oldest first</a>' in (first)
     newest = html(client.get(blog.get_absolute_url()))
     assert ids(newest)[:3] == [pinned.pk, entries[6].pk, entries[5].pk]
     assert client.get(blog.get_absolute_url() + "?order=sideways").status_code == 404
@@ -535,7 +533,8 @@ def test_same_day_entries_share_one_date_line(client, blog):
 
     page = html(client.get(blog.get_absolute_url()))
 
-    assert page.count('<p class="entry__day">') == 1 and page.count('class="entry__day" hidden') == 1
+    assert page.count('<p class="entry__day">') == 1
+    assert page.count('class="entry__day" hidden') == 1
 
 
 def test_entries_carry_share_tools_for_the_page_address_with_the_entry(client, blog):
@@ -568,7 +567,7 @@ def test_blog_page_links_its_feeds_and_offers_an_embed_code(client, blog):
     assert f'<a href="/{blog.slug}/feed/" type="application/atom+xml">all updates' in page
     assert f'<a href="/{blog.slug}/feed/key-events/" type="application/atom+xml">' in page
     assert f"http://testserver/{blog.slug}/embed/" in page and "liveblog/embed.js" in page
-    assert '<input type="hidden" name="blog" value="{}">'.format(blog.slug) in page
+    assert f'<input type="hidden" name="blog" value="{blog.slug}">' in page
 
 
 # --- #entry-N beyond the first page -------------------------------------------------------------
