@@ -47,7 +47,7 @@ def test_seed_blog_renders_across_pages_and_loads_older_entries_in_place(
 
     assert page.locator("h1").inner_text() == blog.title
     assert page.locator("#entries > article.entry").count() == 20
-    assert page.locator("figure.figure--file").count() >= 2  # hero and entry figures, "File"
+    assert page.locator("figure.figure--file").count() >= 2  # entry figures, "File" (no hero file)
     assert "This live blog has ended." in page.locator(".notice--closed").inner_text()
     # An ended blog is still asked now and then (an editor may reopen it): see below.
     # No horizontal scrolling on a phone.
