@@ -92,7 +92,7 @@ class BlogListView(ForgivingPaginationMixin, ListView):
         return response
 
 
-def stream_context(request: HttpRequest, blog: Blog, page: stream.EntryPage) -> dict:
+def stream_context(blog: Blog, page: stream.EntryPage) -> dict:
     """What the stream's templates need to link a listing to its neighbours."""
     listing = page.listing
     following = page.next_listing
@@ -122,7 +122,7 @@ def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
         first = listing.replace(cursor=None)
         context = {
-            **stream_context(request, blog, page),
+            **stream_context(blog, page),
             "revision": blog.revision,
             # The live check's ETag for this state: the page's first poll is already
             # conditional, so a reader who arrives on an unchanged blog gets a 304 at once.
@@ -157,7 +157,7 @@ def entry_page_fragment(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> HttpResponse:
         page = stream.entry_page(blog, listing)
-        return render(request, "liveblog/_entry_page.html", stream_context(request, blog, page))
+        return render(request, "liveblog/_entry_page.html", stream_context(blog, page))
 
     return answer(request, state, "entries", build)
 
@@ -305,7 +305,7 @@ def blog_embed(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
         page = stream.entry_page(blog, stream.Listing())
         context = {
-            **stream_context(request, blog, page),
+            **stream_context(blog, page),
             "revision": blog.revision,
             "live_etag": state.etag("live"),
             "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
