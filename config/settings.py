@@ -213,6 +213,11 @@ LIVEBLOG_STATE_SECONDS = env_int("LIVEBLOG_STATE_SECONDS", 60)
 LIVEBLOG_MEMO_SECONDS = env_int("LIVEBLOG_MEMO_SECONDS", env_int("LIVEBLOG_LIVE_CHECK_SECONDS", 1))
 # How many bytes of rendered public responses each app process keeps in memory.
 LIVEBLOG_MEMO_BYTES = env_int("LIVEBLOG_MEMO_BYTES", 32 * 1024 * 1024)
+# The site's name, as oEmbed consumers show it.
+LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
+# Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
+# "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
+LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)

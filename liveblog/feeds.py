@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from liveblog.models import Blog, Entry
-from liveblog.stream import prepare, reader_entries, with_display_data
+from liveblog.stream import entry_changed_at, prepare, reader_entries, with_display_data
 
 FEED_LENGTH = 50
 
@@ -32,8 +32,9 @@ class EntriesFeed(Feed):
     def feed_url(self, blog: Blog) -> str:
         return reverse("liveblog:blog-feed", kwargs={"slug": blog.slug})
 
-    def author_name(self, blog: Blog) -> str:
-        return blog.attribution
+    def author_name(self, blog: Blog) -> str | None:
+        # None, not "": an empty <author><name/></author> is what feed validators reject.
+        return blog.attribution or None
 
     def entries(self, blog: Blog):
         return reader_entries(blog)
@@ -51,8 +52,10 @@ class EntriesFeed(Feed):
         return entry.published_at
 
     def item_updateddate(self, entry: Entry):
-        # A scheduled entry was last saved before its time: never "updated" before "published".
-        return max(filter(None, [entry.updated_at, entry.published_at]))
+        # Never before "published" (a scheduled entry was saved before its time), and an
+        # untouched import is not "updated" at its import; Atom wants an <updated>, so an
+        # untimed entry says when it reached this site.
+        return entry_changed_at(entry) or entry.updated_at
 
     def item_author_name(self, entry: Entry) -> str | None:
         names = [a.get_full_name() or a.get_username() for a in entry.authors.all()]

@@ -30,7 +30,9 @@ from liveblog import body as body_markup
 from liveblog import search
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
-RESERVED_SLUGS = frozenset({"admin", "api", "search", "sitemap.xml", "healthz", "static", "media"})
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "search", "sitemap.xml", "healthz", "static", "media", "oembed"}
+)
 
 # Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
 # liveblog.freshness forgets what it remembered of the blog's state.

@@ -1,34 +1,49 @@
-"""Sitemaps: public blogs and their published entries' permalinks."""
+"""Sitemaps: public blogs and their published entries' permalinks.
+
+lastmod is the last change a reader could see (an untouched import's own dates, not the day it
+was imported: see structured_data), and a blog that ended is not announced as changing always.
+"""
 
 from django.contrib.sitemaps import Sitemap
 
-from liveblog.models import Blog, Entry
+from liveblog import structured_data
+from liveblog.models import Blog, BlogStatus, Entry
+from liveblog.stream import entry_changed_at, with_coverage
+
+CHANGEFREQ = {
+    BlogStatus.LIVE: "always",
+    BlogStatus.UPCOMING: "hourly",
+    BlogStatus.CLOSED: "monthly",
+}
 
 
 class BlogSitemap(Sitemap):
-    changefreq = "always"
-
     def items(self):
-        return Blog.objects.public().only("slug", "changed_at").order_by("-changed_at", "-id")
+        return with_coverage(Blog.objects.public()).order_by("-changed_at", "-id")
+
+    def changefreq(self, blog: Blog) -> str:
+        return CHANGEFREQ.get(blog.status, "daily")
 
     def lastmod(self, blog: Blog):
-        return blog.changed_at
+        return structured_data.changed_at(blog)
 
 
 class EntrySitemap(Sitemap):
-    changefreq = "hourly"
     limit = 10_000
 
     def items(self):
         return (
             Entry.objects.published()
             .select_related("blog")
-            .only("id", "updated_at", "blog__slug")
+            .only("id", "published_at", "created_at", "updated_at", "blog__slug", "blog__status")
             .order_by("-id")
         )
 
+    def changefreq(self, entry: Entry) -> str:
+        return "monthly" if entry.blog.status == BlogStatus.CLOSED else "hourly"
+
     def lastmod(self, entry: Entry):
-        return entry.updated_at
+        return entry_changed_at(entry)
 
 
 SITEMAPS = {"blogs": BlogSitemap, "entries": EntrySitemap}

@@ -4,11 +4,15 @@ Shared by the reader pages, the change feed and the Atom feeds; visibility itsel
 QuerySets in liveblog.models.
 """
 
+import dataclasses
+import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
+from django.urls import reverse
 
 from liveblog.models import Blog, Caption, Entry
 
@@ -20,6 +24,30 @@ def reader_entries(blog: Blog):
     """The entries readers of the blog see (the caller has checked the blog may be seen: a
     draft blog's preview shows what going live would)."""
     return Entry.objects.due().for_blog(blog)
+
+
+def with_coverage(blogs):
+    """Annotate `first_entry_at` and `last_entry_at`: the times of each blog's first and last
+    timed entries readers see (None when it has none), for its structured data and sitemap.
+    Two subqueries on the stream index, in the blog's own query."""
+    timed = Entry.objects.due().filter(blog=OuterRef("pk"), published_at__isnull=False)
+    return blogs.annotate(
+        first_entry_at=Subquery(timed.order_by("sort_key").values("published_at")[:1]),
+        last_entry_at=Subquery(timed.order_by("-sort_key").values("published_at")[:1]),
+    )
+
+
+# An entry saved within this of its creation was never edited: its first save is the import (or
+# the editor's first draft), which readers never saw as a change.
+UNTOUCHED = datetime.timedelta(minutes=1)
+
+
+def entry_changed_at(entry: Entry) -> datetime.datetime | None:
+    """When readers last saw the entry change: its time, or its last save after that. An
+    entry nobody touched since it was made (an import) keeps its own time, None if untimed."""
+    edited = entry.updated_at - entry.created_at >= UNTOUCHED
+    times = [entry.published_at, entry.updated_at if edited else None]
+    return max(filter(None, times), default=None)
 
 
 def with_display_data(entries):
@@ -68,59 +96,155 @@ def whole_number(value: str | None, *, name: str, default: int | None = None) ->
 
 @dataclass(frozen=True)
 class Cursor:
-    """Position in a blog's stream: entries strictly older than (sort_key, id) come next."""
+    """Position in a blog's stream: the entries past (sort_key, id) in the page's order come
+    next (older ones newest first, newer ones oldest first)."""
 
     sort_key: int
     id: int
 
     @classmethod
-    def parse(cls, value: str | None) -> "Cursor | None":
+    def parse(cls, value: str | None, *, name: str = "before") -> "Cursor | None":
         if not value:
             return None
         sort_key, _, pk = value.partition(".")
-        return cls(whole_number(sort_key, name="before"), whole_number(pk, name="before"))
+        return cls(whole_number(sort_key, name=name), whole_number(pk, name=name))
 
     @classmethod
     def after(cls, entry: Entry) -> "Cursor":
         return cls(entry.sort_key, entry.id)
 
     @classmethod
-    def including(cls, entry: Entry) -> "Cursor":
-        return cls(entry.sort_key, entry.id + 1)
+    def including(cls, entry: Entry, *, oldest_first: bool = False) -> "Cursor":
+        """The position just before `entry`, so the page from here starts with it."""
+        return cls(entry.sort_key, entry.id - 1 if oldest_first else entry.id + 1)
 
     def __str__(self) -> str:
         return f"{self.sort_key}.{self.id}"
 
-    def filter(self, entries):
+    def filter(self, entries, *, oldest_first: bool = False):
+        if oldest_first:
+            return entries.filter(
+                Q(sort_key__gt=self.sort_key) | Q(sort_key=self.sort_key, id__gt=self.id)
+            )
         return entries.filter(
             Q(sort_key__lt=self.sort_key) | Q(sort_key=self.sort_key, id__lt=self.id)
         )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """How a reader asked to see a blog's stream: its order, its filter and where the page
+    starts. All of it lives in the URL, so every listing works without JavaScript, survives
+    paging and is cached like any other address."""
+
+    oldest_first: bool = False
+    key_events_only: bool = False
+    cursor: Cursor | None = None
+
+    @classmethod
+    def from_query(cls, query) -> "Listing":
+        """The listing a query string asks for (404 for an order or position that names
+        nothing, as for any other address)."""
+        order = query.get("order", "")
+        if order not in ("", "newest", "oldest"):
+            raise Http404("order must be newest or oldest.")
+        oldest_first = order == "oldest"
+        cursor_name = "after" if oldest_first else "before"
+        return cls(
+            oldest_first=oldest_first,
+            key_events_only=query.get("key_events") == "1",
+            cursor=Cursor.parse(query.get(cursor_name), name=cursor_name),
+        )
+
+    @property
+    def is_first(self) -> bool:
+        return self.cursor is None
+
+    def replace(self, **changes) -> "Listing":
+        return dataclasses.replace(self, **changes)
+
+    def query(self) -> str:
+        """The query string of this listing ("" for the default one), with its leading "?"."""
+        params = {}
+        if self.oldest_first:
+            params["order"] = "oldest"
+        if self.key_events_only:
+            params["key_events"] = "1"
+        if self.cursor is not None:
+            params["after" if self.oldest_first else "before"] = str(self.cursor)
+        return "?" + urlencode(params) if params else ""
+
+    def url(self, blog: Blog, *, fragment: bool = False) -> str:
+        """The blog page (or, with `fragment`, the bare entries) of this listing."""
+        if fragment:
+            path = reverse("liveblog:entry-page", kwargs={"slug": blog.slug})
+        else:
+            path = blog.get_absolute_url()
+        return path + self.query()
+
+    def entries(self, blog: Blog):
+        """The listing's entries in its order: the pinned entry first either way (on the first
+        page), then by time."""
+        entries = reader_entries(blog)
+        if self.key_events_only:
+            entries = entries.key_events()
+        if self.cursor is not None:
+            entries = self.cursor.filter(entries.unpinned(), oldest_first=self.oldest_first)
+        if self.oldest_first:
+            return entries.order_by("-is_pinned", "sort_key", "id")
+        return entries.newest_first()
+
+
 @dataclass
 class EntryPage:
     entries: list[Entry]
-    older: Cursor | None
-    is_first: bool
+    listing: Listing
+    next: Cursor | None
+
+    @property
+    def is_first(self) -> bool:
+        return self.listing.is_first
+
+    @property
+    def next_listing(self) -> Listing | None:
+        return self.listing.replace(cursor=self.next) if self.next else None
 
 
-def entry_page(blog: Blog, *, cursor: Cursor | None, key_events_only: bool) -> EntryPage:
-    """One page of the stream: the pinned entry first on the first page, then newest first.
+def entry_page(blog: Blog, listing: Listing) -> EntryPage:
+    """One page of the stream in the listing's order, each entry marked with whether it starts
+    a new day (`starts_day`).
 
     Queries: the page of entries, then captions+images, authors and corrections (4 in all).
     """
-    entries = reader_entries(blog)
-    if key_events_only:
-        entries = entries.key_events()
-    if cursor is not None:
-        entries = cursor.filter(entries.unpinned())
     size = settings.LIVEBLOG_PAGE_SIZE
-    rows = prepare(with_display_data(entries.newest_first())[: size + 1], blog)
+    rows = prepare(with_display_data(listing.entries(blog))[: size + 1], blog)
     has_more = len(rows) > size
     rows = rows[:size]
+    mark_days(rows, blog)
     stream = [entry for entry in rows if not entry.is_pinned]
-    older = Cursor.after(stream[-1]) if has_more and stream else None
-    return EntryPage(entries=rows, older=older, is_first=cursor is None)
+    following = Cursor.after(stream[-1]) if has_more and stream else None
+    return EntryPage(entries=rows, listing=listing, next=following)
+
+
+def mark_days(entries: list[Entry], blog: Blog) -> None:
+    """Set `starts_day` on each timed entry whose day (in the blog's zone) differs from the one
+    shown before it, so the page prints a date line where the day changes. The script redoes
+    this in the browser as entries arrive."""
+    previous = None
+    for entry in entries:
+        day = entry.published_at.astimezone(blog.zone).date() if entry.published_at else None
+        entry.starts_day = day is not None and day != previous
+        previous = day or previous
+
+
+def locate(blog: Blog, entry: Entry, listing: Listing) -> Listing:
+    """The listing whose page starts with `entry` (the first page for the pinned entry, and
+    all updates when the entry is not a key event)."""
+    if entry.is_pinned:
+        return listing.replace(cursor=None)
+    if listing.key_events_only and not entry.is_key_event:
+        listing = listing.replace(key_events_only=False)
+    return listing.replace(cursor=Cursor.including(entry, oldest_first=listing.oldest_first))
 
 
 def key_event_links(blog: Blog) -> list[Entry]:

@@ -11,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from liveblog import freshness, stream, structured_data
+from liveblog import embed, freshness, search, stream, structured_data
 from liveblog.freshness import BlogState, cache_blog_response
 from liveblog.models import Blog, BlogStatus, Entry, EntryRemoval
 
@@ -24,10 +25,13 @@ SEARCH_MAX_LENGTH = 200
 
 
 def reader_blog(
-    request: HttpRequest, slug: str, *, allow_preview: bool = True
+    request: HttpRequest, slug: str, *, allow_preview: bool = True, coverage: bool = False
 ) -> tuple[Blog, BlogState | None]:
-    """The blog at `slug` and its state (None for an editor's preview of a draft). One query."""
+    """The blog at `slug` and its state (None for an editor's preview of a draft). One query;
+    with `coverage`, the times of its first and last timed entries come along in it."""
     blogs = Blog.objects.visible_to(request.user) if allow_preview else Blog.objects.public()
+    if coverage:
+        blogs = stream.with_coverage(blogs)
     blog = get_object_or_404(freshness.with_overdue(blogs), slug=slug)
     return blog, (freshness.state_of(blog) if blog.is_public else None)
 
@@ -46,7 +50,17 @@ def answer(
     )
 
 
-class BlogListView(ListView):
+class ForgivingPaginationMixin:
+    """A page number past the last shows the last page (and one that is not a number the
+    first) instead of a bare 404: such links come from old bookmarks and changed results."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class BlogListView(ForgivingPaginationMixin, ListView):
     """Live blogs first, then upcoming, then closed; most recently updated first within each.
 
     Queries: a count for the paginator and the page of blogs (2).
@@ -78,33 +92,56 @@ class BlogListView(ListView):
         return response
 
 
+def stream_context(blog: Blog, page: stream.EntryPage) -> dict:
+    """What the stream's templates need to link a listing to its neighbours."""
+    listing = page.listing
+    following = page.next_listing
+    return {
+        "blog": blog,
+        "page": page,
+        "listing": listing,
+        "key_events_only": listing.key_events_only,
+        "next_url": following.url(blog) if following else "",
+        "next_fragment_url": following.url(blog, fragment=True) if following else "",
+    }
+
+
 @cache_blog_response("page")
 @require_safe
 def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """A blog's page. Queries: blog with state, hero, key events, entries + 3 prefetches (7)."""
-    blog, state = reader_blog(request, slug)
-    key_events_only = request.GET.get("key_events") == "1"
-    cursor = stream.Cursor.parse(request.GET.get("before"))
+    """A blog's page. Queries: blog with state and coverage, hero, key events, entries + 3
+    prefetches (7)."""
+    blog, state = reader_blog(request, slug, coverage=True)
+    listing = stream.Listing.from_query(request.GET)
 
     def build() -> HttpResponse:
-        page = stream.entry_page(blog, cursor=cursor, key_events_only=key_events_only)
+        page = stream.entry_page(blog, listing)
         hero = stream.hero_caption(blog)
+        key_events = stream.key_event_links(blog)
+        canonical_url = request.build_absolute_uri(blog.get_absolute_url())
         posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
+        first = listing.replace(cursor=None)
         context = {
-            "blog": blog,
+            **stream_context(blog, page),
             "revision": blog.revision,
             # The live check's ETag for this state: the page's first poll is already
             # conditional, so a reader who arrives on an unchanged blog gets a 304 at once.
             "live_etag": state.etag("live") if state else "",
             "hero": hero,
-            "page": page,
-            "key_events": stream.key_event_links(blog),
+            "key_events": key_events,
             "on_page_ids": {entry.id for entry in page.entries},
-            "key_events_only": key_events_only,
             "is_preview": state is None,
             "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
-            "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
+            "canonical_url": canonical_url,
             "json_ld": structured_data.json_ld(posting),
+            "latest_url": first.url(blog),
+            "listing_query": first.query(),
+            "all_url": first.replace(key_events_only=False).url(blog),
+            "key_events_url": first.replace(key_events_only=True).url(blog),
+            "newest_url": first.replace(oldest_first=False).url(blog),
+            "oldest_url": first.replace(oldest_first=True).url(blog),
+            "oembed_url": embed.oembed_url(request, canonical_url),
+            "embed_code": embed.embed_code(request, blog) if state else "",
         }
         return render(request, "liveblog/blog_detail.html", context)
 
@@ -114,17 +151,22 @@ def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_blog_response("entries")
 @require_safe
 def entry_page_fragment(request: HttpRequest, slug: str) -> HttpResponse:
-    """The next page of entries as an HTML fragment, for loading older entries in place."""
+    """The next page of entries as an HTML fragment, for loading more entries in place."""
     blog, state = reader_blog(request, slug, allow_preview=False)
-    key_events_only = request.GET.get("key_events") == "1"
-    cursor = stream.Cursor.parse(request.GET.get("before"))
+    listing = stream.Listing.from_query(request.GET)
 
     def build() -> HttpResponse:
-        page = stream.entry_page(blog, cursor=cursor, key_events_only=key_events_only)
-        context = {"blog": blog, "page": page, "key_events_only": key_events_only}
-        return render(request, "liveblog/_entry_page.html", context)
+        page = stream.entry_page(blog, listing)
+        return render(request, "liveblog/_entry_page.html", stream_context(blog, page))
 
     return answer(request, state, "entries", build)
+
+
+def reader_entry(blog: Blog, pk: int) -> Entry:
+    """One entry readers of the blog see, with what its template shows. Four queries."""
+    entries = stream.with_display_data(stream.reader_entries(blog))
+    (entry,) = stream.prepare([get_object_or_404(entries, pk=pk)], blog)
+    return entry
 
 
 @cache_blog_response("entry")
@@ -134,24 +176,43 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     blog, state = reader_blog(request, slug)
 
     def build() -> HttpResponse:
-        entries = stream.with_display_data(stream.reader_entries(blog))
-        (entry,) = stream.prepare([get_object_or_404(entries, pk=pk)], blog)
+        entry = reader_entry(blog, pk)
+        canonical_url = request.build_absolute_uri(entry.get_absolute_url())
+        in_blog = stream.locate(blog, entry, stream.Listing())
         context = {
             "blog": blog,
             "entry": entry,
             "is_preview": state is None,
-            "canonical_url": request.build_absolute_uri(entry.get_absolute_url()),
-            "in_blog_url": f"{blog.get_absolute_url()}?before="
-            f"{stream.Cursor.including(entry)}#entry-{entry.id}",
+            "canonical_url": canonical_url,
+            "in_blog_url": f"{in_blog.url(blog)}#entry-{entry.id}",
             "description": " ".join(stream.plain_text(entry.shown_blocks).split())[:300],
             "first_image": next(
                 (b["caption_obj"].image for b in entry.shown_blocks if b["type"] == "image"), None
             ),
             "json_ld": structured_data.json_ld(structured_data.entry_posting(request, entry)),
+            "oembed_url": embed.oembed_url(request, canonical_url),
         }
         return render(request, "liveblog/entry_detail.html", context)
 
     return answer(request, state, f"entry{pk}", build)
+
+
+@cache_blog_response("locate")
+@require_safe
+def entry_locate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Where an entry is in the stream, for a #entry-N link to an entry not on the page:
+    {"url": the blog page starting with it, in the reader's order}. Queries: blog, entry (2)."""
+    blog, state = reader_blog(request, slug, allow_preview=False)
+    listing = stream.Listing.from_query(request.GET).replace(cursor=None)
+
+    def build() -> HttpResponse:
+        entry = get_object_or_404(
+            stream.reader_entries(blog).only("id", "sort_key", "is_pinned", "is_key_event"), pk=pk
+        )
+        place = stream.locate(blog, entry, listing)
+        return JsonResponse({"url": f"{place.url(blog)}#entry-{entry.id}"})
+
+    return answer(request, state, f"locate{pk}", build)
 
 
 @require_safe
@@ -174,7 +235,8 @@ def blog_live(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_blog_response("changes")
 @require_safe
 def blog_changes(request: HttpRequest, slug: str) -> HttpResponse:
-    """What changed after revision `since`: rendered entries to add or replace, ids to remove.
+    """What changed after revision `since`: rendered entries to add or replace, ids to remove,
+    and the blog's header (status, "last updated") as it now reads.
 
     The answer depends only on the query string and the blog's state, so it is cacheable like
     the check. Queries: blog with state, changed entries + 3 prefetches, removals, key events (7).
@@ -193,6 +255,13 @@ def blog_changes(request: HttpRequest, slug: str) -> HttpResponse:
         removals = EntryRemoval.objects.filter(blog=blog).since(since, state.revision)
         removed = [pk for pk in removals.values_list("entry_id", flat=True) if pk not in shown]
         context = {"blog": blog}
+        for entry in changed:
+            # The page redraws date lines itself; an entry brings its own in case it is needed.
+            entry.starts_day = entry.published_at is not None
+
+        def piece(template: str, **extra) -> str:
+            return render_to_string(template, {**context, **extra}, request).strip()
+
         return JsonResponse(
             {
                 **head,
@@ -202,28 +271,102 @@ def blog_changes(request: HttpRequest, slug: str) -> HttpResponse:
                         "key": entry.sort_key,
                         "is_pinned": entry.is_pinned,
                         "is_key_event": entry.is_key_event,
-                        "html": render_to_string(
-                            "liveblog/_entry.html", {**context, "entry": entry}, request
-                        ),
+                        "html": piece("liveblog/_entry.html", entry=entry),
                     }
                     for entry in changed
                 ],
                 "removed": list(dict.fromkeys(removed)),
-                "key_events_html": render_to_string(
+                "key_events_html": piece(
                     "liveblog/_key_events.html",
-                    {**context, "key_events": stream.key_event_links(blog), "on_page_ids": ()},
-                    request,
+                    key_events=stream.key_event_links(blog),
+                    on_page_ids=(),
                 ),
+                "title": piece("liveblog/_title.html"),
+                "badge_html": piece("liveblog/_badge.html"),
+                "status_html": piece("liveblog/_status.html"),
             }
         )
 
     return answer(request, state, "changes", build)
 
 
-class SearchView(ListView):
-    """Published entries matching ?q=, newest first, with matching blogs above them.
+# --- embedding -----------------------------------------------------------------------------------
 
-    Queries: matching blogs, a count and the page of entries with their blogs (3).
+
+@xframe_options_exempt
+@cache_blog_response("embed")
+@require_safe
+def blog_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The blog for partner sites' iframes: its latest entries, kept live, sized to its content.
+    Framing is allowed here (frame-ancestors from LIVEBLOG_EMBED_ANCESTORS) and nowhere else.
+    Queries: blog with state, entries + 3 prefetches (5)."""
+    blog, state = reader_blog(request, slug, allow_preview=False)
+
+    def build() -> HttpResponse:
+        page = stream.entry_page(blog, stream.Listing())
+        context = {
+            **stream_context(blog, page),
+            "revision": blog.revision,
+            "live_etag": state.etag("live"),
+            "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
+            "page_size": settings.LIVEBLOG_PAGE_SIZE,
+            "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
+            "next_url": "",  # the full blog is one link away; the frame stays short
+        }
+        return embed.allow_framing(render(request, "liveblog/embed.html", context))
+
+    return answer(request, state, "embed", build)
+
+
+@xframe_options_exempt
+@cache_blog_response("entry-embed")
+@require_safe
+def entry_embed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One entry for partner sites' iframes. Queries: blog with state, entry + 3 prefetches (5)."""
+    blog, state = reader_blog(request, slug, allow_preview=False)
+
+    def build() -> HttpResponse:
+        entry = reader_entry(blog, pk)
+        entry.starts_day = entry.published_at is not None
+        context = {
+            "blog": blog,
+            "entry": entry,
+            "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
+        }
+        return embed.allow_framing(render(request, "liveblog/entry_embed.html", context))
+
+    return answer(request, state, f"entry-embed{pk}", build)
+
+
+@require_safe
+def oembed(request: HttpRequest) -> HttpResponse:
+    """The oEmbed provider (oembed.com): ?url= a blog or entry address on this site. JSON only;
+    other formats are 501, addresses naming nothing 404, bad sizes 400, as the spec says.
+    Queries: blog with state, and the entry for an entry's address (1-2)."""
+    try:
+        target = embed.target(request)
+    except embed.BadRequest as error:
+        return JsonResponse({"detail": str(error)}, status=error.status)
+    blog, state = reader_blog(request, target.slug, allow_preview=False)
+
+    def build() -> HttpResponse:
+        entry = None
+        if target.entry_id is not None:
+            entry = get_object_or_404(
+                stream.reader_entries(blog).only("id", "headline", "blog_id"), pk=target.entry_id
+            )
+            entry.blog = blog
+        return JsonResponse(embed.oembed_document(request, blog, entry, target))
+
+    return answer(request, state, "oembed", build)
+
+
+class SearchView(ForgivingPaginationMixin, ListView):
+    """Published entries matching ?q= (within one blog with ?blog=), newest first, with
+    matching blogs above them, matches highlighted.
+
+    Queries: matching blogs, a count and the page of entries with their blogs (3); within one
+    blog, the blog instead of the matching blogs (3).
     """
 
     template_name = "liveblog/search.html"
@@ -233,20 +376,31 @@ class SearchView(ListView):
     def get_query(self) -> str:
         return " ".join(self.request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
 
+    def get(self, request, *args, **kwargs):
+        self.blog = None
+        if slug := request.GET.get("blog"):
+            self.blog = get_object_or_404(Blog.objects.public(), slug=slug)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return (
-            Entry.objects.published()
-            .search(self.get_query())
+        query = self.get_query()
+        entries = Entry.objects.published()
+        if self.blog is not None:
+            entries = entries.for_blog(self.blog)
+        return search.with_highlights(
+            entries.search(query)
             .select_related("blog")
             # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
-            .order_by(F("published_at").desc(nulls_last=True), "-id")
+            .order_by(F("published_at").desc(nulls_last=True), "-id"),
+            query,
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.get_query()
         context["query"] = query
-        context["blogs"] = list(Blog.objects.public().search(query)[:10])
+        context["search_blog"] = self.blog
+        context["blogs"] = [] if self.blog else list(Blog.objects.public().search(query)[:10])
         for entry in context["entries"]:
-            entry.snippet = stream.plain_text(entry.body_blocks)[:240]
+            search.highlight(entry, query)
         return context

@@ -4,13 +4,15 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from liveblog.models import BlogStatus, EntryStatus
+from liveblog.models import Blog, BlogStatus, EntryStatus
 from tests.factories import make_blog, make_entry, make_untimed_entry
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 def titles(response) -> list[str]:
@@ -84,3 +86,59 @@ def test_sitemap_lists_public_blogs_and_published_entries(client):
     assert f"/entries/{entry.pk}/</loc>" in body
     assert f"/entries/{draft_entry.pk}/" not in body
     assert draft_blog.slug not in body and f"/entries/{hidden.pk}/" not in body
+
+
+def test_feed_has_no_empty_author_and_never_updates_before_publishing(client):
+    blog = make_blog(attribution="")
+    with time_machine.travel(dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        # Saved at noon, due at two: "updated" must not read noon.
+        make_entry(blog, headline="Scheduled", published_at=timezone.now() + dt.timedelta(hours=2))
+    with time_machine.travel(dt.datetime(2024, 3, 1, 15, 0, tzinfo=dt.UTC), tick=False):
+        feed = ET.fromstring(client.get(f"/{blog.slug}/feed/").content)
+
+    assert feed.find(f"{ATOM}author") is None
+    for entry in feed.iter(f"{ATOM}entry"):
+        assert entry.find(f"{ATOM}author") is None
+        published = dt.datetime.fromisoformat(entry.find(f"{ATOM}published").text)
+        assert dt.datetime.fromisoformat(entry.find(f"{ATOM}updated").text) >= published
+
+
+def test_feed_names_the_source_as_author_when_it_has_one(client):
+    blog = make_blog(attribution="Agencies")
+    make_entry(blog)
+    feed = ET.fromstring(client.get(f"/{blog.slug}/feed/").content)
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "Agencies"
+
+
+def sitemap_urls(client) -> dict[str, dict[str, str]]:
+    tree = ET.fromstring(client.get("/sitemap.xml").content)
+    found = {}
+    for url in tree.iter(f"{SITEMAP}url"):
+        found[url.find(f"{SITEMAP}loc").text] = {
+            child.tag.removeprefix(SITEMAP): child.text for child in url
+        }
+    return found
+
+
+def test_sitemap_lastmod_is_the_last_reader_visible_change_and_closed_blogs_rest(client):
+    with time_machine.travel(dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        live = make_blog(title="Live")
+        make_entry(live)
+    imported = make_blog(
+        title="Imported",
+        status=BlogStatus.CLOSED,
+        coverage_date=dt.date(2022, 2, 7),
+        imported_at=timezone.now(),
+    )
+    Blog.objects.filter(pk=imported.pk).update(changed_at=imported.imported_at)
+    make_untimed_entry(imported, headline="Untimed", order=1)
+    live.refresh_from_db()
+
+    urls = sitemap_urls(client)
+
+    live_url = urls[f"http://testserver/{live.slug}/"]
+    old_url = urls[f"http://testserver/{imported.slug}/"]
+    assert live_url["changefreq"] == "always"
+    assert live_url["lastmod"].startswith(live.changed_at.date().isoformat())
+    assert old_url["changefreq"] == "monthly"
+    assert old_url["lastmod"].startswith("2022-02-0")  # its coverage, not the import day

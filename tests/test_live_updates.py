@@ -171,3 +171,23 @@ def test_changes_run_a_fixed_number_of_queries(client, django_assert_num_queries
 def test_bad_since_is_404(client):
     blog = make_blog()
     assert client.get(f"/{blog.slug}/live/changes/?since=abc").status_code == 404
+
+
+def test_changes_bring_the_header_as_it_now_reads(client):
+    with time_machine.travel(dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        blog = make_blog(title="Count", time_zone="Europe/London")
+        blog.refresh_from_db()
+        since = blog.revision
+    with time_machine.travel(dt.datetime(2024, 3, 1, 12, 42, tzinfo=dt.UTC), tick=False):
+        make_entry(blog, headline="Turnout is high")
+        live = changes(client, blog, since)
+        blog.set_status(BlogStatus.CLOSED)
+        closed = changes(client, blog, since)
+
+    assert "Last updated <time" in live["status_html"] and "12:42 GMT" in live["status_html"]
+    assert live["status_html"].startswith('<div class="blog-status" id="blog-status">')
+    assert 'id="blog-badge"' in live["badge_html"] and ">Live<" in live["badge_html"]
+    assert live["title"] == "LIVE: Count"
+    assert "This live blog has ended." in closed["status_html"]
+    assert ">Ended<" in closed["badge_html"]
+    assert closed["title"] == "Count"

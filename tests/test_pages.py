@@ -24,6 +24,11 @@ def html(response) -> str:
     return response.content.decode()
 
 
+def text(page: str) -> str:
+    """The page with its tags taken out (search marks its matches)."""
+    return re.sub(r"<[^>]+>", "", page)
+
+
 def json_ld(page: str) -> dict:
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     return json.loads(match.group(1))
@@ -93,9 +98,8 @@ def test_blog_page_shows_the_blog_furniture(client, blog):
 
     assert '<h1 class="blog-header__title">Ukraine latest</h1>' in page
     assert "Leaders meet in Washington." in page
-    assert '<figure class="figure figure--file">' in page
-    assert "A man at a lectern" in page  # no file: alt text in the placeholder
-    assert "The president speaks" in page and "File photo</span>: Andrew Harnik/AP" in page
+    # A hero without its file shows nothing at all (imports bring captions without files).
+    assert "<figure" not in page and "The president speaks" not in page
     assert "What you need to know" in page and "<li>Point two</li>" in page
     assert "<p>First intro paragraph.</p><p>Second intro paragraph.</p>" in page
     assert "Source: Al Jazeera and news agencies" in page
@@ -168,7 +172,7 @@ def test_key_events_list_and_toggle_work_without_javascript(client, blog):
     assert "Key moment" in only_key and "Ordinary moment" not in only_key
     assert f'href="/{blog.slug}/?key_events=1" aria-current="page"' in only_key
     # aria-label names a group, not a bare paragraph (where ARIA forbids it).
-    assert '<p class="filter" role="group" aria-label="Show">' in everything
+    assert '<p class="filter" id="key-events-filter" role="group" aria-label="Show">' in everything
 
 
 def test_status_notices(client):
@@ -401,7 +405,7 @@ def test_search_finds_published_blogs_and_entries_only(client, blog):
     hidden = make_blog(title="Ceasefire hidden blog", status=BlogStatus.DRAFT)
     make_entry(hidden, headline="Ceasefire in a draft blog")
 
-    page = html(client.get("/search/?q=ceasefire"))
+    page = text(html(client.get("/search/?q=ceasefire")))
 
     assert "Ceasefire agreed" in page and "Both sides signed." in page
     assert "Ceasefire draft" not in page and "hidden blog" not in page and "draft blog" not in page
@@ -419,7 +423,7 @@ def test_search_lists_timed_entries_newest_first_and_untimed_ones_last(client, b
         blog, headline="Truce newer", published_at=dt.datetime(2022, 2, 7, 10, tzinfo=dt.UTC)
     )
 
-    page = html(client.get("/search/?q=truce"))
+    page = text(html(client.get("/search/?q=truce")))
 
     positions = [page.index(entry.headline) for entry in (newer, older, untimed)]
     assert positions == sorted(positions)
@@ -461,3 +465,189 @@ def test_uploaded_figures_use_sized_renditions(client, blog, media_root):
     assert '<source type="image/webp" srcset="' in page
     assert re.search(r'<img src="[^"]+-960w\.jpg" srcset="[^"]+320w, [^"]+640w', page)
     assert 'alt="Teal square" width="1600" height="900"' in page
+
+
+# --- reading: order, days, sharing, pictures ------------------------------------------------------
+
+
+def test_oldest_first_works_without_javascript_and_survives_paging(client, blog, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 3
+    base = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
+    entries = [
+        make_entry(blog, headline=f"Item {n}", published_at=base + dt.timedelta(minutes=n))
+        for n in range(7)
+    ]
+    pinned = entries[3]
+    pinned.pin()
+
+    first = html(client.get(blog.get_absolute_url() + "?order=oldest"))
+    next_url = re.search(r'class="older__link button" rel="next" href="([^"]+)"', first).group(1)
+    second = html(client.get(next_url.replace("&amp;", "&")))
+
+    def ids(page):
+        return [int(pk) for pk in re.findall(r'<article[^>]* data-entry-id="(\d+)"', page)]
+
+    # The pinned entry leads in both orders; the rest run oldest first across pages.
+    assert ids(first) == [pinned.pk, entries[0].pk, entries[1].pk]
+    assert "order=oldest" in next_url and "after=" in next_url
+    assert ids(second) == [entries[2].pk, entries[4].pk, entries[5].pk]
+    assert "Later entries" in second and "Back to the first updates" in second
+    assert f'<a href="/{blog.slug}/?order=oldest" aria-current="page">Oldest first</a>' in (first)
+    newest = html(client.get(blog.get_absolute_url()))
+    assert ids(newest)[:3] == [pinned.pk, entries[6].pk, entries[5].pk]
+    assert client.get(blog.get_absolute_url() + "?order=sideways").status_code == 404
+
+
+def test_key_events_only_is_offered_only_when_there_are_key_events(client, blog):
+    make_entry(blog, headline="Ordinary")
+    plain = html(client.get(blog.get_absolute_url()))
+    assert 'id="key-events-filter" role="group" aria-label="Show" hidden' in plain
+    make_entry(blog, headline="Key", is_key_event=True)
+    assert 'aria-label="Show" hidden' not in html(client.get(blog.get_absolute_url()))
+
+
+def test_timed_entries_show_their_zone_time_and_a_date_line_where_the_day_changes(client, blog):
+    kyiv_day_one = dt.datetime(2022, 2, 7, 20, 0, tzinfo=dt.UTC)  # 22:00 in Kyiv, 7 February
+    late = make_entry(blog, headline="Late", published_at=kyiv_day_one)
+    later = make_entry(blog, headline="Later", published_at=kyiv_day_one + dt.timedelta(hours=3))
+    untimed = make_untimed_entry(blog, headline="Untimed", order=1)
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    def article(entry):
+        start = page.index(f'id="entry-{entry.pk}"')
+        return page[start : page.index("</article>", start)]
+
+    # 23:00 UTC on the 7th is already 01:00 on the 8th in Kyiv.
+    assert '<p class="entry__day">Tuesday 8 February 2022</p>' in article(later)
+    assert '<p class="entry__day">Monday 7 February 2022</p>' in article(late)
+    assert '<time datetime="2022-02-07T20:00:00+00:00">22:00 EET' in article(late)
+    assert 'class="entry__ago" hidden' in article(late)  # filled in by the script
+    assert "<time" not in article(untimed) and "entry__day" not in article(untimed)
+
+
+def test_same_day_entries_share_one_date_line(client, blog):
+    moment = dt.datetime(2022, 2, 7, 9, 0, tzinfo=dt.UTC)
+    make_entry(blog, published_at=moment)
+    make_entry(blog, published_at=moment + dt.timedelta(hours=1))
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert page.count('<p class="entry__day">') == 1
+    assert page.count('class="entry__day" hidden') == 1
+
+
+def test_entries_carry_share_tools_for_the_page_address_with_the_entry(client, blog):
+    entry = make_entry(blog, headline="Share me")
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    share_url = f"http://testserver/{blog.slug}/#entry-{entry.pk}"
+    assert f'<span class="entry__share" data-url="{share_url}" hidden>' in page
+    assert f'data-action="copy" aria-describedby="entry-{entry.pk}-headline">Copy link' in page
+    assert 'data-action="share"' in page
+    permalink = html(client.get(entry.get_absolute_url()))
+    assert f'data-url="{share_url}"' in permalink and "liveblog/live.js" in permalink
+
+
+def test_a_missing_picture_is_its_caption_and_credit_with_a_small_mark(client, blog):
+    entry = make_entry(blog)
+    make_caption(entry=entry, text="Crowds at the border", image=make_image(alt_text="A crowd"))
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert '<figure class="figure figure--missing">' in page
+    assert "Picture not available: A crowd" in page and "Crowds at the border" in page
+    assert "image-placeholder" not in page
+
+
+def test_blog_page_links_its_feeds_and_offers_an_embed_code(client, blog):
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert f'<a href="/{blog.slug}/feed/" type="application/atom+xml">all updates' in page
+    assert f'<a href="/{blog.slug}/feed/key-events/" type="application/atom+xml">' in page
+    assert f"http://testserver/{blog.slug}/embed/" in page and "liveblog/embed.js" in page
+    assert f'<input type="hidden" name="blog" value="{blog.slug}">' in page
+
+
+# --- #entry-N beyond the first page -------------------------------------------------------------
+
+
+def test_locate_finds_the_page_holding_an_entry_in_either_order(client, blog, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 3
+    entries = [make_entry(blog) for _ in range(10)]
+    target = entries[2]
+    entries[9].mark_key_event()
+
+    newest = client.get(f"/{blog.slug}/entries/{target.pk}/locate/").json()["url"]
+    oldest = client.get(f"/{blog.slug}/entries/{target.pk}/locate/?order=oldest").json()["url"]
+    keyed = client.get(f"/{blog.slug}/entries/{target.pk}/locate/?key_events=1").json()["url"]
+
+    for url in (newest, oldest, keyed):
+        path, fragment = url.split("#")
+        assert fragment == f"entry-{target.pk}"
+        assert f'id="entry-{target.pk}"' in html(client.get(path))
+    assert "order=oldest" in oldest and "key_events" not in keyed  # not a key event
+    hidden = make_entry(blog, status=EntryStatus.DRAFT)
+    assert client.get(f"/{blog.slug}/entries/{hidden.pk}/locate/").status_code == 404
+
+
+def test_locate_is_cacheable_and_cheap(client, blog, django_assert_num_queries):
+    entry = make_entry(blog)
+    # 1. the blog's state for the response cache  2. the blog  3. the entry's position
+    with django_assert_num_queries(3):
+        response = client.get(f"/{blog.slug}/entries/{entry.pk}/locate/")
+    assert response["ETag"] and "public" in response["Cache-Control"]
+
+
+# --- error pages ---------------------------------------------------------------------------------
+
+
+def test_404_is_a_branded_page_with_search_and_a_way_back(client):
+    response = client.get("/no-such-blog/")
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in page and 'class="site-search"' in page
+    assert '<a class="button" href="/">See all live blogs</a>' in page
+
+
+def test_500_is_a_branded_page(client, blog, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the stream broke")
+
+    monkeypatch.setattr("liveblog.stream.entry_page", broken)
+    client.raise_request_exception = False
+
+    response = client.get(blog.get_absolute_url())
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong" in page and 'class="site-search"' in page
+    assert "See all live blogs" in page and "RuntimeError" not in page
+
+
+@pytest.mark.slow
+def test_error_pages_render_with_collected_static_files_as_in_production(
+    client, blog, settings, tmp_path, monkeypatch
+):
+    # DJANGO_DEBUG=0 serves hashed static names from the manifest: the error pages use it too.
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    monkeypatch.setattr("liveblog.stream.entry_page", lambda *a, **k: 1 / 0)
+    client.raise_request_exception = False
+
+    missing = client.get("/no-such-blog/")
+    broken = client.get(blog.get_absolute_url())
+
+    for response, words in ((missing, "Page not found"), (broken, "Something went wrong")):
+        page = response.content.decode()
+        assert words in page
+        assert re.search(r'href="/static/liveblog/liveblog\.[0-9a-f]{12}\.css"', page), page[:600]

@@ -1,5 +1,7 @@
 """Blog.objects.search() and Entry.objects.search(): full-text on PostgreSQL, LIKE on SQLite."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -97,3 +99,90 @@ def test_postgres_search_uses_the_gin_expression_indexes(stream):
     blog_plan = Blog.objects.search("election").explain()
     assert "entry_search_idx" in entry_plan, entry_plan
     assert "blog_search_idx" in blog_plan, blog_plan
+
+
+# --- the search page -----------------------------------------------------------------------------
+
+
+def page_of(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_matches_are_highlighted_and_the_markup_of_entries_stays_escaped(client):
+    blog = make_blog(title="Harbour watch")
+    make_entry(
+        blog,
+        headline="Ferry <b>crash</b> at the harbour",
+        body="[Rescue boats are out](https://example.com/rescue)\n\n"
+        "They reached the ferry at dawn.",
+    )
+
+    page = page_of(client, "/search/?q=ferry")
+
+    assert "<mark>Ferry</mark> &lt;b&gt;crash&lt;/b&gt; at the harbour" in page
+    assert "They reached the <mark>ferry</mark> at dawn" in page
+    assert "https://example.com/rescue" not in page and "](" not in page
+
+
+def test_snippets_are_cut_between_words_around_the_match(client):
+    blog = make_blog()
+    words = " ".join(f"word{n}" for n in range(200))
+    make_entry(blog, headline="Long", body=f"{words} needle {words}")
+
+    page = page_of(client, "/search/?q=needle")
+    snippet = re.search(r'<p class="results__snippet">(.*?)</p>', page, re.S)[1]
+
+    assert "<mark>needle</mark>" in snippet
+    assert snippet.startswith("… word") and snippet.endswith("…")
+    assert all(re.fullmatch(r"word\d+|…|<mark>needle</mark>", w) for w in snippet.split())
+
+
+def test_the_page_says_how_many_updates_match(client):
+    blog = make_blog()
+    for place in ("north", "south", "east"):
+        make_entry(blog, headline=f"Flood warning in the {place}", body="Rivers rise.")
+
+    assert "3 updates match." in page_of(client, "/search/?q=flood")
+    assert "1 update matches." in page_of(client, "/search/?q=flood+south")
+    assert "No updates match." in page_of(client, "/search/?q=drought")
+
+
+def test_search_within_one_blog(client):
+    storm = make_blog(title="Storm")
+    other = make_blog(title="Elections")
+    make_entry(storm, headline="Flooding in the valley")
+    make_entry(other, headline="Flooding delays the count")
+
+    page = page_of(client, f"/search/?q=flooding&blog={storm.slug}")
+
+    assert "in the valley" in page and "delays the count" not in page
+    assert "1 update matches." in page and "in Storm" in page
+    assert f'<input type="hidden" name="blog" value="{storm.slug}">' in page
+    assert client.get("/search/?q=flooding&blog=no-such-blog").status_code == 404
+
+
+def test_a_page_past_the_last_shows_the_last_page(client):
+    blog = make_blog()
+    for n in range(25):
+        make_entry(blog, headline=f"Quake report {n}")
+
+    past = page_of(client, "/search/?q=quake&page=9")
+    nonsense = page_of(client, "/search/?q=quake&page=abc")
+
+    assert "Page 2 of 2" in past and past.count("<li><a href=") == 5
+    assert "Page 1 of 2" in nonsense
+    assert 'href="?q=quake&amp;page=1"' in past  # paging keeps the query
+
+
+def test_search_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    blog = make_blog(title="Quake")
+    for n in range(25):
+        make_entry(blog, headline=f"Quake report {n}")
+    # 1. matching blogs  2. count of matching entries  3. the page of entries with their blogs
+    with django_assert_num_queries(3):
+        client.get("/search/?q=quake")
+    # Within one blog: 1. the blog  2. count  3. the page
+    with django_assert_num_queries(3):
+        client.get(f"/search/?q=quake&blog={blog.slug}")

@@ -1,36 +1,36 @@
-/* Live updates and in-place paging for a live blog page.
+/* Reader pages: entry tools, times, live updates and in-place paging.
  *
- * The page works without this script: "Older entries" is a link and a reload shows new updates.
- * With it, the page polls a check URL that is the same for every reader (so a CDN can answer it),
- * sending If-None-Match so an unchanged blog costs a 304. When the revision moves it fetches what
- * changed since its own revision: new entries wait behind a "N new updates" button so nothing moves
- * under the reader; edits and removals of entries already shown are applied in place.
+ * The pages work without this script: "Older entries" is a link, a reload shows new updates,
+ * the order and filter are links, and "Link to this update" opens the entry's own page. With it:
+ *
+ * - every entry gets Copy link and Share buttons (the Web Share API where the browser has it),
+ *   sharing the blog page's address with #entry-N;
+ * - timed entries say how long ago they were posted ("5 min ago"), kept current, and a date line
+ *   marks where the day changes as entries arrive;
+ * - a #entry-N link to an entry that is not on the page opens the page that holds it;
+ * - a live page polls a check URL that is the same for every reader (so a CDN can answer it),
+ *   sending If-None-Match so an unchanged blog costs a 304. When the revision moves it fetches
+ *   what changed since its own revision: new entries wait behind a "N new updates" button so
+ *   nothing moves under the reader (an embedded blog shows them at once); edits and removals are
+ *   applied in place, and the header (status, "last updated") is redrawn from the server's copy.
+ *
+ * Every sentence shown goes through gettext/ngettext with %(name)s placeholders, so Django's
+ * JavaScript catalogue can translate it; without one they read as written.
  */
 (function () {
   "use strict";
 
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
+  const interpolate = window.interpolate
+    || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+
   const root = document.getElementById("liveblog");
   const entriesEl = document.getElementById("entries");
-  if (!root || !entriesEl) return;
-
   const statusEl = document.getElementById("live-status");
-  const button = document.getElementById("new-updates");
-  const keyEventsOnly = root.dataset.keyEventsOnly === "1";
-  const baseDelay = Math.max(1, Number(root.dataset.pollSeconds) || 15) * 1000;
-  const maxDelay = 5 * 60 * 1000;
-  const closedDelay = Math.min(4 * baseDelay, maxDelay);
-  const state = {
-    revision: Number(root.dataset.revision),
-    status: root.dataset.status,
-    // The page carries the check's ETag for the state it shows, so even the first poll is
-    // conditional and costs a 304 when nothing changed since the page was built.
-    etag: root.dataset.liveEtag || null,
-  };
-  const pending = new Map(); // entry id -> {order, is_pinned, html}, newest arrivals not yet shown
-  let delay = baseDelay;
-  let timer = null;
-  let stopped = true;
-  let reloadNeeded = false;
+  const dataset = root ? root.dataset : {};
+  const oldestFirst = dataset.order === "oldest";
+  const embedded = dataset.embed === "1";
 
   function announce(text) {
     if (!statusEl) return;
@@ -45,11 +45,170 @@
   }
 
   function articles() {
-    return Array.from(entriesEl.querySelectorAll(":scope > article.entry"));
+    return entriesEl ? Array.from(entriesEl.querySelectorAll(":scope > article.entry")) : [];
   }
 
-  /* Stream order, as the server sorts: the pinned entry, then the entry's key (its time, or
-   * below every timed entry its place in an imported sequence), then its id; newest first. */
+  /* --- sharing ------------------------------------------------------------------------------ */
+
+  function enableTools(scope) {
+    scope.querySelectorAll(".entry__share[hidden]").forEach((tools) => {
+      tools.hidden = false;
+      const share = tools.querySelector('[data-action="share"]');
+      if (share && typeof navigator.share === "function") share.hidden = false;
+    });
+  }
+
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    const copied = document.execCommand("copy");
+    area.remove();
+    if (!copied) throw new Error("copy refused");
+  }
+
+  function confirmCopied(button) {
+    const label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = gettext("Link copied");
+    announce(gettext("Link copied"));
+    window.clearTimeout(Number(button.dataset.timer));
+    button.dataset.timer = String(window.setTimeout(() => { button.textContent = label; }, 2500));
+  }
+
+  async function copyLink(button, url) {
+    try {
+      await copyText(url);
+      confirmCopied(button);
+    } catch (error) {
+      window.prompt(gettext("Copy this link:"), url);
+    }
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest && event.target.closest(".entry__share [data-action]");
+    if (!button) return;
+    const tools = button.closest(".entry__share");
+    const url = tools.dataset.url;
+    if (button.dataset.action === "copy") {
+      await copyLink(button, url);
+      return;
+    }
+    const article = button.closest("article");
+    const headline = article && article.querySelector(".entry__headline");
+    try {
+      await navigator.share({ title: headline ? headline.textContent.trim() : document.title, url });
+    } catch (error) {
+      if (error && error.name === "AbortError") return; // the reader closed the share sheet
+      await copyLink(tools.querySelector('[data-action="copy"]'), url);
+    }
+  });
+
+  /* --- times ---------------------------------------------------------------------------------- */
+
+  const MINUTE = 60;
+  const HOUR = 60 * MINUTE;
+  const DAY = 24 * HOUR;
+  const lang = document.documentElement.lang || undefined;
+  const relative = typeof Intl === "object" && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" })
+    : null;
+
+  /* "5 min ago" for a moment within the last week; "" otherwise (the clock time says it). */
+  function ago(moment, now) {
+    const seconds = Math.floor((now - moment) / 1000);
+    if (!relative || Number.isNaN(seconds) || seconds < -MINUTE || seconds >= 7 * DAY) return "";
+    if (seconds < 45) return relative.format(0, "second");
+    if (seconds < HOUR) return relative.format(-Math.max(1, Math.round(seconds / MINUTE)), "minute");
+    if (seconds < DAY) return relative.format(-Math.floor(seconds / HOUR), "hour");
+    return relative.format(-Math.floor(seconds / DAY), "day");
+  }
+
+  function refreshTimes() {
+    const now = Date.now();
+    document.querySelectorAll(".entry__time").forEach((line) => {
+      const time = line.querySelector("time[datetime]");
+      const label = line.querySelector(".entry__ago");
+      if (!time || !label) return;
+      const text = ago(Date.parse(time.getAttribute("datetime")), now);
+      label.textContent = text;
+      label.hidden = text === "";
+    });
+  }
+
+  /* A date line on the first entry of each day, as the server marks them on a page. */
+  function redrawDays() {
+    let previous = null;
+    articles().forEach((article) => {
+      const line = article.querySelector(":scope > .entry__header > .entry__day");
+      const day = article.dataset.day || null;
+      if (line) line.hidden = !day || day === previous;
+      if (day) previous = day;
+    });
+  }
+
+  function entriesChanged(scope) {
+    enableTools(scope || document);
+    redrawDays();
+    refreshTimes();
+  }
+
+  entriesChanged(document);
+  window.setInterval(refreshTimes, 30 * 1000);
+
+  /* --- #entry-N beyond this page ---------------------------------------------------------- */
+
+  async function followHash() {
+    const match = /^#entry-(\d+)$/.exec(window.location.hash);
+    if (!match || document.getElementById("entry-" + match[1]) || !dataset.locateUrl) return;
+    const url = dataset.locateUrl.replace(/\/0\/locate\/$/, "/" + match[1] + "/locate/")
+      + (dataset.listing || "");
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return; // not an entry readers can see: stay on this page
+      const place = new URL((await response.json()).url, window.location.href);
+      if (place.href !== window.location.href) window.location.replace(place.href);
+    } catch (error) {
+      // Offline or refused: the reader stays where they are.
+    }
+  }
+
+  window.addEventListener("hashchange", followHash);
+  followHash();
+
+  if (!root || !entriesEl) return;
+
+  /* --- live updates ---------------------------------------------------------------------------- */
+
+  const button = document.getElementById("new-updates");
+  const keyEventsOnly = dataset.keyEventsOnly === "1";
+  const pageSize = Number(dataset.pageSize) || 0;
+  const baseDelay = Math.max(1, Number(dataset.pollSeconds) || 15) * 1000;
+  const maxDelay = 5 * 60 * 1000;
+  const closedDelay = Math.min(4 * baseDelay, maxDelay);
+  const state = {
+    revision: Number(dataset.revision),
+    status: dataset.status,
+    // The page carries the check's ETag for the state it shows, so even the first poll is
+    // conditional and costs a 304 when nothing changed since the page was built.
+    etag: dataset.liveEtag || null,
+  };
+  const pending = new Map(); // entry id -> {key, is_pinned, html}, newest arrivals not yet shown
+  let delay = baseDelay;
+  let timer = null;
+  let stopped = true;
+  let reloadNeeded = false;
+
+  /* Stream order, as the server sorts: the pinned entry first, then by the entry's key (its
+   * time, or below every timed entry its place in an imported sequence) and id, newest first
+   * or oldest first as the reader chose. */
   function sortKey(pinned, key, id) {
     return [pinned ? 1 : 0, Number(key), Number(id)];
   }
@@ -59,13 +218,14 @@
   }
 
   function sortsBefore(a, b) {
-    for (let i = 0; i < a.length; i += 1) {
-      if (a[i] !== b[i]) return a[i] > b[i];
+    if (a[0] !== b[0]) return a[0] > b[0];
+    for (let i = 1; i < a.length; i += 1) {
+      if (a[i] !== b[i]) return oldestFirst ? a[i] < b[i] : a[i] > b[i];
     }
     return false;
   }
 
-  function hasOlderPages() {
+  function hasMorePages() {
     return Boolean(document.querySelector(".older__link"));
   }
 
@@ -75,7 +235,7 @@
     const next = articles().find((other) => other !== article && sortsBefore(key, keyOf(other)));
     if (next) {
       entriesEl.insertBefore(article, next);
-    } else if (!hasOlderPages()) {
+    } else if (!hasMorePages()) {
       entriesEl.appendChild(article);
     } else {
       return false;
@@ -111,6 +271,8 @@
         current.remove();
         place(article);
       }
+    } else if (oldestFirst) {
+      place(article); // new entries join the end of the stream, if the reader has reached it
     } else if (pending.has(item.id) || item.is_pinned || item.key > newestLoadedKey()) {
       pending.set(item.id, item);
     } else {
@@ -121,16 +283,18 @@
   function updateButton() {
     if (!button) return;
     if (reloadNeeded) {
-      button.textContent = "Many new updates: reload the page";
+      button.textContent = gettext("Many new updates: reload the page");
       button.hidden = false;
       return;
     }
     const count = pending.size;
     button.hidden = count === 0;
-    button.textContent = count === 1 ? "1 new update" : count + " new updates";
+    button.textContent = interpolate(
+      ngettext("%(count)s new update", "%(count)s new updates", count), { count }, true
+    );
   }
 
-  function showPending() {
+  function showPending({ quiet = false } = {}) {
     if (reloadNeeded) {
       window.location.reload();
       return;
@@ -149,14 +313,20 @@
         first = first || article;
       }
     });
+    if (pageSize) articles().slice(pageSize).forEach((article) => article.remove());
     updateButton();
     fixKeyEventLinks();
-    if (first) {
+    entriesChanged(entriesEl);
+    if (first && !quiet) {
       first.tabIndex = -1;
       first.focus({ preventScroll: true });
       first.scrollIntoView({ block: "start" });
     }
-    announce(items.length === 1 ? "Showing 1 new update" : "Showing " + items.length + " new updates");
+    announce(interpolate(
+      ngettext("Showing %(count)s new update", "Showing %(count)s new updates", items.length),
+      { count: items.length },
+      true,
+    ));
   }
 
   function fixKeyEventLinks() {
@@ -165,40 +335,25 @@
       const target = document.getElementById("entry-" + id);
       if (target && entriesEl.contains(target)) link.setAttribute("href", "#entry-" + id);
     });
+    const nav = document.getElementById("key-events");
+    const filter = document.getElementById("key-events-filter");
+    if (nav && filter && !keyEventsOnly) filter.hidden = nav.hidden;
   }
 
-  /* Keep the header in step with the blog's status as the check reports it: an upcoming blog
-   * going live, or a blog closing. Without this the page would still say "Upcoming" while entries
-   * arrive, or keep "LIVE:" in its title after the blog ended. */
-  function showStatus(status) {
-    const badge = document.querySelector(".blog-header__status .badge");
-    const title = document.title.replace(/^LIVE: /, "");
-    const upcoming = document.querySelector(".notice--upcoming");
+  function replaceFrom(id, html) {
+    const current = document.getElementById(id);
+    const fresh = html && fragment(html).getElementById(id);
+    if (current && fresh) current.replaceWith(fresh);
+  }
+
+  /* Tell the reader what a status change means; the header itself comes from the server. */
+  function announceStatus(previous, status) {
     if (status === "live") {
-      const closedNotice = document.getElementById("closed-notice");
-      const reopened = Boolean(closedNotice);
-      if (badge) {
-        badge.className = "badge badge--live";
-        badge.textContent = "Live";
-      }
-      if (upcoming) upcoming.remove();
-      if (closedNotice) closedNotice.remove();
-      document.title = "LIVE: " + title;
-      announce(reopened ? "This live blog has reopened." : "Live coverage has started.");
+      announce(previous === "closed"
+        ? gettext("This live blog has reopened.")
+        : gettext("Live coverage has started."));
     } else if (status === "closed") {
-      if (badge) {
-        badge.className = "badge";
-        badge.textContent = "Ended";
-      }
-      if (upcoming) upcoming.remove();
-      document.title = title;
-      if (!document.getElementById("closed-notice")) {
-        const notice = fragment('<div class="notice notice--closed" id="closed-notice">'
-          + "<p><strong>This live blog has ended.</strong></p></div>").firstElementChild;
-        const header = document.querySelector(".blog-header");
-        if (header) header.appendChild(notice);
-      }
-      announce("This live blog has ended.");
+      announce(gettext("This live blog has ended."));
     }
   }
 
@@ -211,21 +366,29 @@
     const before = pending.size;
     (data.removed || []).forEach((id) => removeEntry(id));
     (data.entries || []).forEach(applyEntry);
-    if (data.key_events_html) {
-      const nav = document.getElementById("key-events");
-      const fresh = fragment(data.key_events_html).querySelector("#key-events");
-      if (nav && fresh) nav.replaceWith(fresh);
-      fixKeyEventLinks();
-    }
+    if (data.key_events_html) replaceFrom("key-events", data.key_events_html);
+    replaceFrom("blog-badge", data.badge_html);
+    replaceFrom("blog-status", data.status_html);
+    if (data.title) document.title = data.title;
+    fixKeyEventLinks();
+    entriesChanged(entriesEl);
     state.revision = data.revision;
+    if (embedded && pending.size) {
+      showPending({ quiet: true });
+      return;
+    }
     updateButton();
     if (pending.size > before) {
-      announce(pending.size === 1 ? "1 new update" : pending.size + " new updates");
+      announce(interpolate(
+        ngettext("%(count)s new update", "%(count)s new updates", pending.size),
+        { count: pending.size },
+        true,
+      ));
     }
   }
 
   async function fetchChanges() {
-    const url = root.dataset.changesUrl + "?since=" + state.revision;
+    const url = dataset.changesUrl + "?since=" + state.revision;
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error("changes: HTTP " + response.status);
     applyChanges(await response.json());
@@ -237,7 +400,7 @@
     try {
       const headers = { Accept: "application/json" };
       if (state.etag) headers["If-None-Match"] = state.etag;
-      const response = await fetch(root.dataset.liveUrl, { headers, cache: "no-store" });
+      const response = await fetch(dataset.liveUrl, { headers, cache: "no-store" });
       if (response.status === 404) {
         // Taken off the site (back to draft, or deleted): nothing more will come, stop asking.
         state.status = "draft";
@@ -247,9 +410,10 @@
         if (live.revision !== state.revision) await fetchChanges();
         state.etag = response.headers.get("ETag");
         if (live.status !== state.status) {
+          const previous = state.status;
           state.status = live.status;
           root.dataset.status = live.status;
-          showStatus(live.status);
+          announceStatus(previous, live.status);
         }
       }
       delay = baseDelay;
@@ -295,9 +459,10 @@
     }
   });
 
-  if (button) button.addEventListener("click", showPending);
+  if (button) button.addEventListener("click", () => showPending());
 
-  /* "Older entries": load the next page in place instead of navigating. */
+  /* "Older entries" ("Later entries" oldest first): load the next page in place instead of
+   * navigating, and put its address in the address bar, so a refresh keeps the reader's place. */
   document.addEventListener("click", async (event) => {
     const link = event.target.closest && event.target.closest(".older__link");
     if (!link || !link.dataset.fragment) return;
@@ -321,19 +486,29 @@
       const newer = page.querySelector(".older");
       container.replaceChildren();
       if (newer) container.appendChild(newer);
+      window.history.replaceState(window.history.state, "", link.href);
       fixKeyEventLinks();
+      entriesChanged(entriesEl);
       if (first) {
         first.tabIndex = -1;
         first.focus({ preventScroll: true });
       }
-      announce(count === 1 ? "Loaded 1 older update" : "Loaded " + count + " older updates");
+      announce(interpolate(
+        oldestFirst
+          ? ngettext("Loaded %(count)s later update", "Loaded %(count)s later updates", count)
+          : ngettext("Loaded %(count)s older update", "Loaded %(count)s older updates", count),
+        { count },
+        true,
+      ));
     } catch (error) {
       window.location.assign(link.href); // fall back to the plain link
     }
   });
 
-  const pollable = root.dataset.preview !== "1" && root.dataset.firstPage === "1"
-    && state.status !== "draft";
+  // A newest-first page polls when it shows the newest entries; an oldest-first page always
+  // does (edits, removals, the status), and adds new entries once the reader reaches the end.
+  const pollable = dataset.preview !== "1" && state.status !== "draft"
+    && (dataset.firstPage === "1" || oldestFirst);
   root.dataset.polling = "off";
   if (pollable) start();
 }());
