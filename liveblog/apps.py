@@ -7,4 +7,12 @@ class LiveblogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from liveblog import signals  # noqa: F401  (connects receivers)
+        from django.db.models.signals import post_save
+
+        from liveblog import renditions, signals  # noqa: F401  (signals connects receivers)
+
+        post_save.connect(
+            renditions.make_after_commit,
+            sender="liveblog.Image",
+            dispatch_uid="liveblog_image_renditions",
+        )

@@ -1,17 +1,13 @@
-"""Public reader pages: the index, a blog's page, entry permalinks, search, renditions."""
+"""Public reader pages: the index, a blog's page, entry permalinks, search."""
 
 import datetime as dt
-import io
 import json
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image as PILImage
 
-from liveblog import renditions
 from liveblog.models import BlogStatus, Correction, Entry, EntryStatus
 from tests.factories import make_blog, make_caption, make_entry, make_image
 
@@ -415,41 +411,3 @@ def test_search_lists_timed_entries_newest_first_and_untimed_ones_last(client, b
 
     positions = [page.index(entry.headline) for entry in (newer, older, untimed)]
     assert positions == sorted(positions)
-
-
-# --- renditions ----------------------------------------------------------------------------------
-
-
-def upload(width: int = 1600, height: int = 900) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (width, height), "teal").save(buffer, "PNG")
-    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
-
-
-def test_renditions_are_made_lazily_in_jpeg_and_webp(media_root):
-    image = make_image(file=upload())
-
-    url = renditions.rendition_url(image, 640)
-    webp = renditions.rendition_url(image, 320, "webp")
-
-    assert url.endswith("-640w.jpg") and webp.endswith("-320w.webp")
-    made = media_root / renditions.rendition_name(image, 640)
-    with PILImage.open(made) as picture:
-        assert picture.size == (640, 360) and picture.format == "JPEG"
-    assert renditions.srcset(image).split(", ")[-1].endswith("-1280w.jpg 1280w")
-
-
-def test_small_images_are_not_enlarged(media_root):
-    image = make_image(file=upload(500, 300))
-    assert renditions.widths_for(image) == [320, 500]
-
-
-def test_uploaded_figures_use_sized_renditions(client, blog, media_root):
-    entry = make_entry(blog)
-    make_caption(entry=entry, image=make_image(file=upload(), alt_text="Teal square"))
-
-    page = html(client.get(blog.get_absolute_url()))
-
-    assert '<source type="image/webp" srcset="' in page
-    assert re.search(r'<img src="[^"]+-960w\.jpg" srcset="[^"]+320w, [^"]+640w', page)
-    assert 'alt="Teal square" width="1600" height="900"' in page
