@@ -6,14 +6,19 @@ DEV_ENV := DJANGO_DEBUG=1
 
 .PHONY: serve test test-sqlite test-postgres lint bench-import
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
+# Two stamps: serving needs only the runtime dependencies (a fresh clone answers in seconds);
+# the test tools (Playwright, Schemathesis, moto...) come with the first `make test`.
+$(VENV)/.installed-serve: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-serve
 	$(VENV)/bin/pip install -q -e ".[test]"
 	touch $@
 
 # Serve the site on SQLite with the seeds imported (idempotent: unchanged seeds are skipped).
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed-serve
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py import_seeds
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
