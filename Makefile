@@ -10,6 +10,8 @@ DEV_ENV := DJANGO_DEBUG=1
 # the test tools (Playwright, Schemathesis, moto...) come with the first `make test`.
 $(VENV)/.installed-serve: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
+	# A current pip resolves and installs about twice as fast as the one venv bundles.
+	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e .
 	touch $@
 

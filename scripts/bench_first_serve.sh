@@ -4,8 +4,10 @@
 #
 #   bash scripts/bench_first_serve.sh            # pip may use its cache (~/.cache/pip)
 #   PIP_NO_CACHE_DIR=1 bash scripts/bench_first_serve.sh   # every package downloaded again
+#   bash scripts/bench_first_serve.sh e8b1813              # an older commit, for comparison
 #
-# It clones the committed HEAD of this checkout (uncommitted edits are not measured), serves on
+# It clones the committed HEAD of this checkout, or the commit given (uncommitted edits are not
+# measured), serves on
 # a free loopback port (or PORT) and gives up after 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,7 @@ trap cleanup EXIT
 
 git clone -q "$source_repo" "$clone"
 cd "$clone"
+if [ -n "${1:-}" ]; then git checkout -q "$1"; fi
 began=$(date +%s.%N)
 set -m
 make serve HOST="127.0.0.1:$port" >"$log" 2>&1 &
@@ -47,14 +50,17 @@ until curl -fs -o /dev/null "http://127.0.0.1:$port/"; do
   sleep 0.2
 done
 ended=$(date +%s.%N)
-installed=$(stat -c %.9Y "$clone/.venv/.installed-serve")
-python3 - "$began" "$ended" "$installed" "${PIP_NO_CACHE_DIR:-}" <<'EOF'
+# The stamp make serve waits for (older commits had only .installed).
+stamp="$clone/.venv/.installed-serve"
+[ -e "$stamp" ] || stamp="$clone/.venv/.installed"
+installed=$(stat -c %.9Y "$stamp")
+python3 - "$began" "$ended" "$installed" "${PIP_NO_CACHE_DIR:-}" "$(git rev-parse --short HEAD)" <<'EOF'
 import sys
 
 began, ended, installed = (float(x) for x in sys.argv[1:4])
 cache = "without pip's cache" if sys.argv[4] else "pip cache allowed"
 print(
-    f"first make serve ({cache}): {ended - began:.1f} s to the first HTTP 200 "
+    f"first make serve of {sys.argv[5]} ({cache}): {ended - began:.1f} s to the first HTTP 200 "
     f"(install {installed - began:.1f} s, migrate + import + start {ended - installed:.1f} s)"
 )
 EOF
