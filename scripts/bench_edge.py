@@ -175,7 +175,7 @@ class Publish:
 class Run:
     readers: int
     poll: float
-    changes_keyed_on_target: bool = False
+    old_changes_url: bool = False
     started: float = 0.0
     publishing_until: float = 0.0
     ends: float = 0.0
@@ -273,8 +273,8 @@ async def reader(number: int, run: Run, pool: Pool, page_url: str) -> None:
         url = f"{state['changes-url']}?since={revision}"
         if live.get("due") is not None:
             url += f"&due={due if due is not None else live['due']}"
-        if run.changes_keyed_on_target:
-            # An experiment (see --changes-keyed-on-target): the URL names the state wanted.
+        if not run.old_changes_url:
+            # As live.js does since the edge cache: the URL names the state wanted.
             url += f"&to={live['revision']}"
         changes = await timed(run, pool, "changes", url, {"Accept": "application/json"})
         if changes is None or changes.status != 200:
@@ -314,9 +314,7 @@ async def editor(run: Run, pool: Pool, slug: str, token: str, every: float) -> N
 
 
 async def simulate(args, edge_port: int, blog: dict, token: str) -> Run:
-    run = Run(
-        readers=args.readers, poll=args.poll, changes_keyed_on_target=args.changes_keyed_on_target
-    )
+    run = Run(readers=args.readers, poll=args.poll, old_changes_url=args.old_changes_url)
     readers_pool = Pool(edge_port, args.connections)
     editor_pool = Pool(edge_port, 1)
     run.started = time.monotonic()
@@ -596,10 +594,10 @@ def main() -> int:
         help="then measure with wrk how many cached requests/s the edge itself serves",
     )
     parser.add_argument(
-        "--changes-keyed-on-target",
+        "--old-changes-url",
         action="store_true",
-        help="add the revision the check reported to the changes URL (&to=N, which the app "
-        "ignores), so a cached answer for an older state is never reused for a newer one",
+        help="poll as live.js did before the edge cache: changes URLs without &to=<revision>, "
+        "so an answer the edge kept for an older state is reused for a newer one",
     )
     args = parser.parse_args()
     args.grace = args.grace or 2 * args.poll

@@ -220,8 +220,12 @@
     }
   }
 
-  async function fetchChanges() {
-    const url = root.dataset.changesUrl + "?since=" + state.revision + "&due=" + state.due;
+  /* `to` is the revision the check reported. The app ignores it, but it makes the URL name the
+   * state wanted, so a cache in front (the edge, a CDN) never hands back changes it kept for an
+   * older state: the page would take the new ETag and stay an entry behind until the next one. */
+  async function fetchChanges(to) {
+    const url = root.dataset.changesUrl + "?since=" + state.revision + "&due=" + state.due
+      + "&to=" + to;
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error("changes: HTTP " + response.status);
     applyChanges(await response.json());
@@ -240,7 +244,7 @@
       } else if (response.status !== 304) {
         if (!response.ok) throw new Error("check: HTTP " + response.status);
         const live = await response.json();
-        if (live.revision !== state.revision || live.due !== state.due) await fetchChanges();
+        if (live.revision !== state.revision || live.due !== state.due) await fetchChanges(live.revision);
         state.etag = response.headers.get("ETag");
         if (live.status !== state.status) {
           state.status = live.status;
