@@ -143,28 +143,29 @@ def test_the_first_reader_misses_and_the_rest_hit(edge, origin):
 
 def test_the_app_max_age_decides_how_long_a_copy_is_fresh(edge, origin, token):
     blog = make_blog(slug="vote")
-    live = "/vote/live/"
-    before = get(edge, live)
-    assert before.headers["Cache-Control"].startswith("public, max-age=1,")
+    page, live = "/vote/", "/vote/live/"
+    page_before, live_before = get(edge, page), get(edge, live)
+    assert live_before.headers["Cache-Control"].startswith("public, max-age=1,")
 
-    publish(edge, blog, token)
-    within = get(edge, live)
+    publish(edge, blog, token, headline="Polls close")
+    page_within = get(edge, page)
 
-    # Inside the max-age the edge answers from its copy, even though the blog has moved on.
-    assert (within.cache, within.headers["ETag"]) == ("HIT", before.headers["ETag"])
-    assert origin.count(live) == 1
+    # Inside the page's 10 s max-age the edge answers from its copy, though the blog moved on.
+    assert page_within.cache == "HIT" and page_within.body == page_before.body
+    assert b"Polls close" not in page_within.body
+    assert origin.count(page) == 1
     time.sleep(PAST_MAX_AGE)
-    # Past it, the copy is refreshed: the first reader may still get it (stale-while-
-    # revalidate), and the background refresh brings the new revision within moments.
+    # Past the live check's 1 s, its copy is refreshed: the first reader may still get it
+    # (stale-while-revalidate), and the background refresh brings the new revision at once.
     fresh = wait_until(
         lambda: (
             (r := get(edge, live)).cache == "HIT"
-            and r.headers["ETag"] != before.headers["ETag"]
+            and r.headers["ETag"] != live_before.headers["ETag"]
             and r
         )
     )
-    assert json.loads(fresh.body)["revision"] > json.loads(before.body)["revision"]
-    assert origin.count(live) == 2
+    assert json.loads(fresh.body)["revision"] > json.loads(live_before.body)["revision"]
+    assert origin.count(live) >= 2
 
 
 def test_concurrent_misses_for_one_url_cost_the_app_one_request(edge, origin):
@@ -196,7 +197,7 @@ def test_stale_copies_are_served_at_once_while_one_request_refreshes_them(edge, 
     # Nobody waited for the slow app: everyone got the stale copy straight away...
     assert {r.headers["ETag"] for r in replies} == {old.headers["ETag"]}
     assert {r.cache for r in replies} <= {"STALE", "UPDATING"}
-    assert max(r.seconds for r in replies) < 0.8
+    assert max(r.seconds for r in replies) < 1.0
     # ...while one conditional request refreshed it in the background.
     new = wait_until(lambda: (r := get(edge, live)).headers["ETag"] != old.headers["ETag"] and r)
     assert new.cache == "HIT"
