@@ -6,13 +6,15 @@ DEV_ENV := DJANGO_DEBUG=1
 
 .PHONY: serve test test-sqlite test-postgres lint bench-import
 
-# Two stamps: serving needs only the runtime dependencies (a fresh clone answers in seconds);
-# the test tools (Playwright, Schemathesis, moto...) come with the first `make test`.
+# Two stamps: serving needs only the runtime dependencies, read from pyproject.toml (manage.py
+# runs from the checkout, so nothing is built); the editable install and the test tools
+# (Playwright, Schemathesis, moto...) come with the first `make test`.
 $(VENV)/.installed-serve: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	# A current pip resolves and installs about twice as fast as the one venv bundles.
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e .
+	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $(VENV)/requirements-serve.txt
+	$(VENV)/bin/pip install -q -r $(VENV)/requirements-serve.txt
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-serve
