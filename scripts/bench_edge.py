@@ -23,7 +23,11 @@ and reader requests/s served (in the steady window, once every reader has arrive
 from publish (the API's 201) to each reader seeing the entry (p50, p99), errors, entries that
 never reached a reader, and the longest staleness seen: how long after a publish was
 acknowledged a reader was still told the state before it, for the live check, the changes and
-the page, against their advertised max-age. Everything runs on 127.0.0.1 and stops by itself.
+the page, against their advertised max-age. "Never reached a reader" counts (reader, entry)
+pairs where the reader was there when the entry was published and never got it; with
+--old-changes-url (changes URLs without the `to` revision, as live.js polled before the edge
+cache) it is how many readers an edge-cached, older changes answer left behind for good.
+Everything runs on 127.0.0.1, is bounded in readers, time and runs, and stops by itself.
 """
 
 import argparse
