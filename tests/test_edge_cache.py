@@ -136,6 +136,8 @@ def test_the_first_reader_misses_and_the_rest_hit(edge, origin):
     assert (second.cache, third.cache) == ("HIT", "HIT")
     assert second.body == first.body and b"Winds rise" in first.body
     assert first.headers["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
+    # One copy for every reader: a Vary on Cookie would split the cache per reader.
+    assert "cookie" not in first.headers.get("Vary", "").lower()
     assert origin.count(url) == 1
     # Another URL is another entry; the query string is part of the key.
     assert get(edge, "/storm/?page=2").cache == "MISS"
