@@ -181,8 +181,56 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# How long browsers and CDNs keep an uploaded picture or rendition: their names change with
+# every new upload, so a day costs nothing in freshness.
+MEDIA_MAX_AGE = 24 * 3600
+
+
+def s3_media_storage(bucket: str) -> dict:
+    """Uploaded media in an S3 bucket (or any S3-compatible store), from the environment.
+
+    Credentials are not settings: boto3 finds them itself (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, a profile, or the machine's role).
+    """
+    try:
+        import storages  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "LIVEBLOG_MEDIA_S3_BUCKET is set but django-storages is not installed: "
+            'pip install -e ".[s3]"'
+        ) from None
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # A key prefix inside the bucket, e.g. "liveblog/media".
+            "location": env_str("LIVEBLOG_MEDIA_S3_PREFIX"),
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # An S3-compatible store (MinIO, Ceph, R2...) instead of AWS.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            # Readers' URLs: the CDN or bucket domain in front, built without asking boto3.
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "url_protocol": env_str("AWS_S3_URL_PROTOCOL", "https:"),
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+            # Public pictures get plain URLs; signed ones would expire inside cached pages.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            "default_acl": env_str("AWS_DEFAULT_ACL") or None,
+            # Like the filesystem: a second upload named photo.jpg gets a new name.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": f"public, max-age={MEDIA_MAX_AGE}"},
+        },
+    }
+
+
+# Uploaded pictures and their renditions: MEDIA_ROOT on this machine unless a bucket is named.
+LIVEBLOG_MEDIA_S3_BUCKET = env_str("LIVEBLOG_MEDIA_S3_BUCKET")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_media_storage(LIVEBLOG_MEDIA_S3_BUCKET)
+        if LIVEBLOG_MEDIA_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

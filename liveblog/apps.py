@@ -7,4 +7,12 @@ class LiveblogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from liveblog import freshness, signals  # noqa: F401  (connect their receivers)
+        from django.db.models.signals import post_save
+
+        from liveblog import freshness, renditions, signals  # noqa: F401  (connect receivers)
+
+        post_save.connect(
+            renditions.make_after_commit,
+            sender="liveblog.Image",
+            dispatch_uid="liveblog_image_renditions",
+        )

@@ -267,6 +267,10 @@ class Blog(models.Model):
     def is_public(self) -> bool:
         return self.status != BlogStatus.DRAFT
 
+    def is_visible_to(self, user) -> bool:
+        """`BlogQuerySet.visible_to()` for this blog."""
+        return self.is_public or can_preview(user, Blog)
+
     @property
     def is_as_imported(self) -> bool:
         """Nothing changed since the last import, so the source's own dates still describe it."""

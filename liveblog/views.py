@@ -29,10 +29,14 @@ def reader_blog(
 ) -> tuple[Blog, BlogState | None]:
     """The blog at `slug` and its state (None for an editor's preview of a draft). One query;
     with `coverage`, the times of its first and last timed entries come along in it."""
-    blogs = Blog.objects.visible_to(request.user) if allow_preview else Blog.objects.public()
+    blogs = Blog.objects.all()
     if coverage:
         blogs = stream.with_coverage(blogs)
     blog = get_object_or_404(freshness.with_overdue(blogs), slug=slug)
+    # Who is asking matters for drafts only: reading request.user touches the session, and a
+    # public page must not Vary on Cookie (a shared cache would keep one copy per reader).
+    if not blog.is_public and not (allow_preview and blog.is_visible_to(request.user)):
+        raise Http404("No such blog.")
     return blog, (freshness.state_of(blog) if blog.is_public else None)
 
 

@@ -1,18 +1,15 @@
-"""Public reader pages: the index, a blog's page, entry permalinks, search, renditions."""
+"""Public reader pages: the index, a blog's page, entry permalinks, search."""
 
 import datetime as dt
-import io
 import json
 import re
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image as PILImage
 
-from liveblog import body, renditions
+from liveblog import body
 from liveblog.models import Blog, BlogStatus, Correction, Entry, EntryStatus
 from tests.factories import make_blog, make_caption, make_entry, make_image, make_untimed_entry
 
@@ -329,7 +326,7 @@ def test_blog_page_runs_a_fixed_number_of_queries(client, blog, django_assert_nu
     make_caption(entry=entries[-1])
     Correction.objects.create(entry=entries[-2], text="Fixed.")
 
-    # 0. the blog's state for the response cache (liveblog.caching; a cache hit stops there)
+    # 0. the blog's state for the response cache (liveblog.freshness; a cache hit stops there)
     # 1. the blog with its newest due time (subquery)  2. the hero caption and its image
     # 3. one page of entries  4. their captions and images  5. their authors
     # 6. their corrections  7. the key-events list
@@ -427,44 +424,6 @@ def test_search_lists_timed_entries_newest_first_and_untimed_ones_last(client, b
 
     positions = [page.index(entry.headline) for entry in (newer, older, untimed)]
     assert positions == sorted(positions)
-
-
-# --- renditions ----------------------------------------------------------------------------------
-
-
-def upload(width: int = 1600, height: int = 900) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    PILImage.new("RGB", (width, height), "teal").save(buffer, "PNG")
-    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
-
-
-def test_renditions_are_made_lazily_in_jpeg_and_webp(media_root):
-    image = make_image(file=upload())
-
-    url = renditions.rendition_url(image, 640)
-    webp = renditions.rendition_url(image, 320, "webp")
-
-    assert url.endswith("-640w.jpg") and webp.endswith("-320w.webp")
-    made = media_root / renditions.rendition_name(image, 640)
-    with PILImage.open(made) as picture:
-        assert picture.size == (640, 360) and picture.format == "JPEG"
-    assert renditions.srcset(image).split(", ")[-1].endswith("-1280w.jpg 1280w")
-
-
-def test_small_images_are_not_enlarged(media_root):
-    image = make_image(file=upload(500, 300))
-    assert renditions.widths_for(image) == [320, 500]
-
-
-def test_uploaded_figures_use_sized_renditions(client, blog, media_root):
-    entry = make_entry(blog)
-    make_caption(entry=entry, image=make_image(file=upload(), alt_text="Teal square"))
-
-    page = html(client.get(blog.get_absolute_url()))
-
-    assert '<source type="image/webp" srcset="' in page
-    assert re.search(r'<img src="[^"]+-960w\.jpg" srcset="[^"]+320w, [^"]+640w', page)
-    assert 'alt="Teal square" width="1600" height="900"' in page
 
 
 # --- reading: order, days, sharing, pictures ------------------------------------------------------

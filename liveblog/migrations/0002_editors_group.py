@@ -21,9 +21,12 @@ def create_editors_group(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
     app_config = apps.get_app_config("liveblog")
+    # Restored afterwards: tests call this with the real app registry, whose app config must
+    # keep its models module or later flushes stop re-creating liveblog's permissions.
+    previous = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = previous
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

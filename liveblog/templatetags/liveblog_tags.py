@@ -17,7 +17,7 @@ def figure(caption, *, eager: bool = False) -> dict:
     context = {"caption": caption, "image": image, "eager": eager}
     if image.has_file and image.width:
         context.update(
-            src=renditions.rendition_url(image, min(image.width, 960)),
+            src=renditions.rendition_url(image, 960),
             srcset=renditions.srcset(image),
             srcset_webp=renditions.srcset(image, "webp"),
             sizes=FIGURE_SIZES,
@@ -27,10 +27,10 @@ def figure(caption, *, eager: bool = False) -> dict:
 
 @register.filter
 def rendition(image, width: int) -> str:
-    """The URL of an uploaded image at `width` pixels, or "" when there is no file."""
+    """The URL of an uploaded image's rendition nearest `width` pixels, or "" without a file."""
     if not image or not image.has_file:
         return ""
-    return renditions.rendition_url(image, min(int(width), image.width or int(width)))
+    return renditions.rendition_url(image, int(width))
 
 
 @register.filter

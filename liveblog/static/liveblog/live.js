@@ -387,8 +387,11 @@
     }
   }
 
-  async function fetchChanges() {
-    const url = dataset.changesUrl + "?since=" + state.revision;
+  /* `to` is the revision the check reported. The app ignores it, but it makes the URL name the
+   * state wanted, so a cache in front (the edge, a CDN) never hands back changes it kept for an
+   * older state: the page would take the new ETag and stay an entry behind until the next one. */
+  async function fetchChanges(to) {
+    const url = dataset.changesUrl + "?since=" + state.revision + "&to=" + to;
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error("changes: HTTP " + response.status);
     applyChanges(await response.json());
@@ -407,8 +410,10 @@
       } else if (response.status !== 304) {
         if (!response.ok) throw new Error("check: HTTP " + response.status);
         const live = await response.json();
-        if (live.revision !== state.revision) await fetchChanges();
-        state.etag = response.headers.get("ETag");
+        if (live.revision !== state.revision) await fetchChanges(live.revision);
+        // Only a page that caught up takes the check's ETag: changes answered for an older
+        // state (another server a second behind) must not turn the next checks into 304s.
+        if (state.revision >= live.revision) state.etag = response.headers.get("ETag");
         if (live.status !== state.status) {
           const previous = state.status;
           state.status = live.status;
