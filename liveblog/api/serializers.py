@@ -210,7 +210,11 @@ class ListBlock(serializers.Serializer):
 class LinkBlock(serializers.Serializer):
     type = serializers.ChoiceField(choices=["link"])
     text = serializers.CharField()
-    url = serializers.CharField(required=False, help_text="Absent while the address is unknown.")
+    url = serializers.CharField(
+        required=False,
+        help_text="Absent while the address is unknown, or when it is not an http(s) or mailto "
+        "address or a path on this site.",
+    )
 
 
 class InteractiveBlock(serializers.Serializer):
@@ -302,7 +306,9 @@ class EntrySerializer(serializers.ModelSerializer):
     def get_blocks(self, entry) -> list[dict]:
         """Reads entry.captions.all(): the view prefetches captions with their images."""
         placed = [(caption.position, self.image_block(caption)) for caption in entry.captions.all()]
-        return body_markup.place_images(entry.text_blocks(), placed)
+        # A link whose address the URL policy refuses comes back without one, like a lost link.
+        text_blocks = body_markup.with_safe_urls(entry.text_blocks())
+        return body_markup.place_images(text_blocks, placed)
 
     def image_block(self, caption: Caption) -> dict:
         return {
