@@ -1,15 +1,13 @@
 """Admin forms: what editors type, checked before it reaches the models."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
-from PIL import Image as PillowImage
 
+from liveblog import uploads
 from liveblog.models import Blog, Entry, Image
 
 
@@ -158,40 +156,10 @@ class ImageAdminForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "alt_text", "credit", "is_file_photo", "source_url"]
+        field_classes = {"file": uploads.PictureField}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not isinstance(upload, UploadedFile):
             return upload  # unchanged, cleared or empty
-        max_bytes = settings.LIVEBLOG_MAX_IMAGE_BYTES
-        if upload.size > max_bytes:
-            raise forms.ValidationError(
-                "This file is %(size)s; pictures may be at most %(max)s. Export a smaller JPEG.",
-                code="too_large",
-                params={"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
-            )
-        upload.seek(0)
-        try:
-            with PillowImage.open(upload) as picture:
-                width, height = picture.size
-        except Exception:  # Pillow raises many kinds of errors for a bad file.
-            raise forms.ValidationError(
-                "This file is not a picture Pillow can read. Upload a JPEG, PNG, GIF or WebP.",
-                code="invalid_image",
-            ) from None
-        finally:
-            upload.seek(0)
-        max_pixels = settings.LIVEBLOG_MAX_IMAGE_PIXELS
-        if width * height > max_pixels:
-            raise forms.ValidationError(
-                "This picture is %(width)s × %(height)s pixels (%(megapixels).1f megapixels); "
-                "the limit is %(max).1f megapixels. Scale it down first.",
-                code="too_many_pixels",
-                params={
-                    "width": width,
-                    "height": height,
-                    "megapixels": width * height / 1e6,
-                    "max": max_pixels / 1e6,
-                },
-            )
-        return upload
+        return uploads.validate_image(upload)

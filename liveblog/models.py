@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liveblog import body as body_markup
-from liveblog import caching
+from liveblog import caching, uploads
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset({"admin", "api", "search", "sitemap.xml", "healthz", "static", "media"})
@@ -192,7 +192,7 @@ class Image(models.Model):
         "file photo", default=False, help_text="An archive picture, shown to readers as “File:”."
     )
     file = models.ImageField(
-        upload_to="images/%Y/%m/", blank=True, width_field="width", height_field="height"
+        upload_to=uploads.image_upload_to, blank=True, width_field="width", height_field="height"
     )
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)

@@ -1,15 +1,11 @@
 """Shapes of blogs, entries, images and captions as the API reads and writes them."""
 
-from django.conf import settings
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
-from PIL import Image as PILImage
 from rest_framework import serializers
 
 from liveblog import body as body_markup
-from liveblog import renditions
+from liveblog import renditions, uploads
 from liveblog.models import Blog, Caption, Entry, Image
-
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
 
 @extend_schema_field(
@@ -46,6 +42,7 @@ class ImageSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
         allow_empty_file=False,
+        _DjangoImageField=uploads.PictureField,
         help_text="JPEG, PNG, GIF or WebP. Size and pixel count are limited "
         "(LIVEBLOG_MAX_IMAGE_BYTES, LIVEBLOG_MAX_IMAGE_PIXELS).",
     )
@@ -90,21 +87,7 @@ class ImageSerializer(serializers.ModelSerializer):
     def validate_file(self, upload):
         if upload is None:
             return upload
-        if upload.size > settings.LIVEBLOG_MAX_IMAGE_BYTES:
-            raise serializers.ValidationError(
-                f"The file is larger than {settings.LIVEBLOG_MAX_IMAGE_BYTES} bytes."
-            )
-        upload.seek(0)
-        with PILImage.open(upload) as picture:
-            kind, (width, height) = picture.format, picture.size
-        upload.seek(0)
-        if kind not in ALLOWED_IMAGE_FORMATS:
-            raise serializers.ValidationError("Upload a JPEG, PNG, GIF or WebP picture.")
-        if width * height > settings.LIVEBLOG_MAX_IMAGE_PIXELS:
-            raise serializers.ValidationError(
-                f"The picture has more than {settings.LIVEBLOG_MAX_IMAGE_PIXELS} pixels."
-            )
-        return upload
+        return uploads.validate_image(upload)
 
 
 class HeroSerializer(serializers.Serializer):
