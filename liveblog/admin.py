@@ -39,24 +39,10 @@ admin.site.site_header = "Liveblog editorial"
 admin.site.site_title = "Liveblog admin"
 admin.site.index_title = "Curate live blogs"
 
-BADGE_COLOURS = {
-    "live": "#c0392b",
-    "upcoming": "#b9770e",
-    "closed": "#566573",
-    "draft": "#909497",
-    "published": "#1e8449",
-    "scheduled": "#2471a3",
-}
-
 
 def badge(key: str, label: str):
-    return format_html(
-        '<span class="lb-badge lb-badge--{}" style="background:{};color:#fff;padding:2px 7px;'
-        'border-radius:9px;font-size:11px;font-weight:bold;white-space:nowrap">{}</span>',
-        key,
-        BADGE_COLOURS.get(key, "#909497"),
-        label,
-    )
+    # Colours live in liveblog/admin/site.css: the CSP allows no inline style.
+    return format_html('<span class="lb-badge lb-badge--{}">{}</span>', key, label)
 
 
 def in_zone(moment, zone):
@@ -780,12 +766,12 @@ class ImageAdmin(admin.ModelAdmin):
     def thumbnail(self, image: Image):
         if image.file:
             return format_html(
-                '<img src="{}" alt="{}" style="max-width:120px;max-height:80px">',
+                '<img src="{}" alt="{}" class="lb-thumbnail">',
                 image.file.url,
                 image.alt_text,
             )
         return format_html(
-            '<span style="color:#777;font-style:italic" title="No file yet">No file: {}</span>',
+            '<span class="lb-nofile" title="No file yet">No file: {}</span>',
             Truncator(image.alt_text).chars(60),
         )
 
@@ -813,7 +799,7 @@ class ImageAdmin(admin.ModelAdmin):
             return "Not used yet."
         # The admin indents lists in forms past the labels; this one sits in the field's column.
         return format_html(
-            '<ul style="margin-left:0;padding-left:1.2em">{}</ul>',
+            '<ul class="lb-used-in">{}</ul>',
             format_html_join("", "<li>{}</li>", ((describe_caption(c),) for c in captions)),
         )
 

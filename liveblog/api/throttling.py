@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
 from liveblog.caching import is_anonymous_read
+from liveblog.security import client_ip
 
 # Set on a request already counted before the response cache, so DRF does not count it again.
 COUNTED = "liveblog_anon_throttle_counted"
@@ -14,6 +15,11 @@ class AnonThrottle(AnonRateThrottle):
         # Read per request, not at import like DRF's THROTTLE_RATES, so tests and
         # deployments can change it; an empty rate means no limit.
         return settings.LIVEBLOG_API_ANON_RATE or None
+
+    def get_ident(self, request) -> str:
+        # DRF's own reading trusts all of X-Forwarded-For unless NUM_PROXIES is set; the login
+        # lockout counts by the same address.
+        return client_ip(request)
 
     def allow_request(self, request, view) -> bool:
         if getattr(request, COUNTED, False):
