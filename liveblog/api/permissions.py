@@ -1,7 +1,7 @@
 """Who may do what: anyone reads public content; model permissions decide writes."""
 
 from django.db.models import Q
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
 from liveblog.models import Blog, Caption, Entry, Image
 
@@ -10,6 +10,13 @@ class ReadOrModelPermissions(DjangoModelPermissions):
     """Reads are open to all; create/change/delete need liveblog.add_*/change_*/delete_*."""
 
     authenticated_users_only = False
+
+    def has_permission(self, request, view) -> bool:
+        # A write without credentials is a 401 before anything is looked up: the model check
+        # reads the view's queryset, which would 404 first for a blog the caller cannot see.
+        if request.method not in SAFE_METHODS and not request.user.is_authenticated:
+            return False
+        return super().has_permission(request, view)
 
 
 def sees_drafts(request, model) -> bool:
