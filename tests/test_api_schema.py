@@ -156,6 +156,17 @@ def test_a_write_without_credentials_is_a_401_whatever_it_names(api_client, stat
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/captions/?entry=1&entry=2", "/api/blogs/?status=live&status=draft&q=a"]
+)
+def test_a_parameter_given_twice_is_a_400(api_client, url):
+    response = api_client.get(url)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        list(parse_qs(urlsplit(url).query))[0]: ["Give this parameter once."]
+    }
+
+
 # --- Property-based fuzzing with schemathesis ------------------------------------------------
 
 

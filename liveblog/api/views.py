@@ -52,6 +52,14 @@ SINCE = OpenApiParameter(
 class ApiView:
     """What every API view shares: responses depend on who asks and in which format."""
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Every parameter takes one value (the schema says so); given twice, all but the last
+        # would be dropped without a word.
+        repeated = [name for name, values in request.query_params.lists() if len(values) > 1]
+        if repeated:
+            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, conditional.VARY)
