@@ -127,7 +127,8 @@ def validate(case, response, headers: dict, **options) -> str:
         found = getattr(failure, "exceptions", [failure])
         titles = "; ".join(getattr(f, "title", type(f).__name__) for f in found)
         message = getattr(found[0], "message", str(found[0])).replace("\n", " ")
-        return f"{response.status_code}: {titles}: {message[:300]}"
+        body = response.content[:200].decode(errors="replace")
+        return f"{response.status_code}: {titles}: {message[:200]} Answer: {body}"
     return ""
 
 

@@ -41,7 +41,7 @@ def csp_page(page):
 
 
 @pytest.fixture
-def site(settings):
+def site():
     """The seed blogs, and a superuser signed in to nothing yet."""
     call_command("import_seeds", verbosity=0, stdout=io.StringIO())
     migration = importlib.import_module("liveblog.migrations.0002_editors_group")
