@@ -146,6 +146,14 @@ def test_text_inputs_refuse_nul_as_the_schema_says(api_client, api_editor_client
     )
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["headline"]
+    # A slug naming a related object is looked up in the database: refused before that (a
+    # PostgreSQL error otherwise).
+    image = make_caption(blog=entry.blog).image
+    response = api_editor_client.post(
+        "/api/captions/", {"blog": "a\x00b", "image": image.pk, "text": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"blog": ["Null characters are not allowed."]}
 
 
 @pytest.mark.parametrize("status", [BlogStatus.DRAFT, BlogStatus.LIVE, None])

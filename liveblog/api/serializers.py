@@ -24,6 +24,16 @@ class OptionalURLField(serializers.URLField):
         super().__init__(**kwargs)
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """A related object by slug; text with NUL is refused before the lookup, which PostgreSQL
+    would answer with an error (a 500) rather than "no such object"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return super().to_internal_value(data)
+
+
 def absolute(request, url: str) -> str | None:
     if not url:
         return None
@@ -309,7 +319,7 @@ class EntrySerializer(serializers.ModelSerializer):
 class CaptionSerializer(serializers.ModelSerializer):
     """An image placed in an entry, or (entry null) a blog's hero."""
 
-    blog = serializers.SlugRelatedField(
+    blog = SlugRelatedField(
         slug_field="slug",
         queryset=Blog.objects.all(),
         required=False,
