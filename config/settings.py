@@ -2,10 +2,13 @@
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from corsheaders.defaults import default_headers as corsheaders_default_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,11 +90,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "liveblog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "liveblog.security.SecurityHeadersMiddleware",
+    "liveblog.security.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +109,8 @@ MIDDLEWARE = [
     # Records who made each change in the objects' history (admin, API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -165,6 +174,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -270,6 +284,54 @@ LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
 
+# --- Security (liveblog/security.py; README "Security") ---
+# Reverse proxies in front of the app that append the caller's address to X-Forwarded-For.
+# 0: none, REMOTE_ADDR is the caller. The API throttle and the login lockout both count by it.
+LIVEBLOG_TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
+if LIVEBLOG_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("LIVEBLOG_TRUSTED_PROXIES must be 0 or more")
+# Bodies larger than this are refused with a 400 before they are read (image uploads may add
+# LIVEBLOG_MAX_IMAGE_BYTES); Django applies it to form fields too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LIVEBLOG_MAX_BODY_BYTES", 2_621_440)
+# Logins (admin and /api/auth/login/): after this many failures for one account, or from one
+# address, that account or address is locked out for the cool-off time. Superusers unlock under
+# Admin > Axes > Access attempts, or with `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = env_int("LIVEBLOG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIVEBLOG_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "liveblog.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "liveblog.security.lockout_response"
+# A lockout lasts the cool-off time from the last failure before it, as the page says; failures
+# during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Not reset by a successful login (axes' reset clears every attempt from that address, so one
+# valid account would let its owner keep guessing others' passwords): failures age out instead.
+AXES_RESET_ON_SUCCESS = False
+# Every page's own scripts and styles are files from this site: no inline script or style, no
+# eval, nothing from elsewhere. Media and static files may live on another origin (a CDN).
+_ASSET_ORIGINS = sorted(
+    {
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in (urlsplit(url) for url in (MEDIA_URL, STATIC_URL))
+        if parts.scheme and parts.netloc
+    }
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *_ASSET_ORIGINS],
+        "style-src": [SELF, *_ASSET_ORIGINS],
+        # data: for the blank favicon and the icons inside the admin's and API docs' CSS.
+        "img-src": [SELF, "data:", *_ASSET_ORIGINS],
+        "font-src": [SELF, *_ASSET_ORIGINS],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -300,6 +362,13 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "1",
     "ALLOWED_VERSIONS": ["1"],
     "EXCEPTION_HANDLER": "liveblog.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "liveblog.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # DRF's throttles read the caller's address from X-Forwarded-For this far (see client_ip).
+    "NUM_PROXIES": LIVEBLOG_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liveblog API",
@@ -308,8 +377,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from the public validator (CSP allows nothing from elsewhere).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "liveblog.api.schema.refuse_nul_in_inputs",
+    ],
 }
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"

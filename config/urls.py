@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("liveblog.urls")),
 ]
 
+handler400 = "liveblog.api.errors.bad_request_page"
 handler500 = "liveblog.api.errors.server_error"
 
 if settings.DEBUG:

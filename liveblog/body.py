@@ -26,6 +26,43 @@ HELP_TEXT = (
 LINK_RE = re.compile(r"^\[(?P<text>.*)\]\((?P<url>[^\s()]*)\)$", re.S)
 INTERACTIVE_RE = re.compile(r"^\[interactive:\s*(?P<title>.*)\]$", re.S)
 BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+# Browsers drop ASCII controls and spaces from a URL before reading its scheme ("java\tscript:" is
+# "javascript:"), and read a backslash as "/" in web URLs (the path /\host is //host, elsewhere).
+UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+WEB_SCHEMES = ("http", "https")
+
+
+def safe_url(url: str) -> str:
+    """The URL if readers may follow it, else "": the one URL policy of every renderer.
+
+    Allowed: http(s) with a host, mailto:, and paths on this site ("/..."). Everything else
+    (javascript:, data:, vbscript:, protocol-relative "//host", relative paths) is dropped, and the
+    link shows as one without an address. entry_preview.js applies the same rule while editors
+    type; tests/test_security_browser.py checks the two agree.
+    """
+    if not url or UNSAFE_URL_CHARS.search(url):
+        return ""
+    if url.startswith("/"):
+        return "" if url.startswith("//") else url
+    scheme, colon, rest = url.partition(":")
+    if not colon:
+        return ""
+    scheme = scheme.lower()
+    if scheme in WEB_SCHEMES:
+        return url if rest.startswith("//") and len(rest) > 2 and rest[2] != "/" else ""
+    if scheme == "mailto":
+        return url if rest else ""
+    return ""
+
+
+def with_safe_urls(blocks: list[dict]) -> list[dict]:
+    """The blocks with every link address the URL policy refuses removed, as if it were lost."""
+    shown = []
+    for block in blocks:
+        if block.get("type") == "link" and "url" in block and not safe_url(block["url"]):
+            block = {key: value for key, value in block.items() if key != "url"}
+        shown.append(block)
+    return shown
 
 
 def normalise(text: str) -> str:

@@ -1,14 +1,12 @@
 """Admin forms: what editors type, checked before it reaches the models."""
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
-from PIL import Image as PillowImage
 
 from liveblog import body as body_markup
+from liveblog import uploads
 from liveblog.models import Blog, BlogStatus, Entry, Image
 
 
@@ -77,6 +75,16 @@ class BodyField(forms.CharField):
         return body_markup.normalise(super().to_python(value) or "")
 
 
+class SecondsSplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date and time boxes, which show and send times to the second: a time left as
+    it was is not a change (its fraction of a second stays, see EntryAdminForm)."""
+
+    def has_changed(self, initial, data) -> bool:
+        if initial is not None:
+            initial = initial.replace(microsecond=0)
+        return super().has_changed(initial, data)
+
+
 class EntryAdminForm(forms.ModelForm):
     """The entry form, refusing to save over a change made since it was opened."""
 
@@ -112,6 +120,15 @@ class EntryAdminForm(forms.ModelForm):
                 f"In {timezone.get_current_timezone_name()} time. Leave empty to use the moment "
                 "it is published; a time in the future schedules the entry."
             )
+
+    def clean_published_at(self):
+        # The form shows and sends times to the second: an untouched time keeps its fraction
+        # (otherwise every save would "change" it, and move the entry among same-second ones).
+        moment = self.cleaned_data.get("published_at")
+        known = self.instance.published_at
+        if moment and known and moment.replace(microsecond=0) == known.replace(microsecond=0):
+            return known
+        return moment
 
     def _get_validation_exclusions(self):
         # Saving a pinned entry unpins the blog's other one (Entry.save()): validating the
@@ -166,40 +183,10 @@ class ImageAdminForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["file", "alt_text", "credit", "is_file_photo", "source_url"]
+        field_classes = {"file": uploads.PictureField}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if not isinstance(upload, UploadedFile):
             return upload  # unchanged, cleared or empty
-        max_bytes = settings.LIVEBLOG_MAX_IMAGE_BYTES
-        if upload.size > max_bytes:
-            raise forms.ValidationError(
-                "This file is %(size)s; pictures may be at most %(max)s. Export a smaller JPEG.",
-                code="too_large",
-                params={"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
-            )
-        upload.seek(0)
-        try:
-            with PillowImage.open(upload) as picture:
-                width, height = picture.size
-        except Exception:  # Pillow raises many kinds of errors for a bad file.
-            raise forms.ValidationError(
-                "This file is not a picture Pillow can read. Upload a JPEG, PNG, GIF or WebP.",
-                code="invalid_image",
-            ) from None
-        finally:
-            upload.seek(0)
-        max_pixels = settings.LIVEBLOG_MAX_IMAGE_PIXELS
-        if width * height > max_pixels:
-            raise forms.ValidationError(
-                "This picture is %(width)s × %(height)s pixels (%(megapixels).1f megapixels); "
-                "the limit is %(max).1f megapixels. Scale it down first.",
-                code="too_many_pixels",
-                params={
-                    "width": width,
-                    "height": height,
-                    "megapixels": width * height / 1e6,
-                    "max": max_pixels / 1e6,
-                },
-            )
-        return upload
+        return uploads.validate_image(upload)

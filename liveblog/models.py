@@ -27,7 +27,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
-from liveblog import search
+from liveblog import search, uploads
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
@@ -301,7 +301,7 @@ class Image(models.Model):
         "file photo", default=False, help_text="An archive picture, shown to readers as “File:”."
     )
     file = models.ImageField(
-        upload_to="images/%Y/%m/", blank=True, width_field="width", height_field="height"
+        upload_to=uploads.image_upload_to, blank=True, width_field="width", height_field="height"
     )
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -607,9 +607,6 @@ class Entry(models.Model):
             if fields is not None:
                 fields.add("body_blocks")
         if fields is None or fields & {"published_at", "order"}:
-            if self.published_at is not None:
-                # Entry times are kept to the second: what forms show and send back.
-                self.published_at = self.published_at.replace(microsecond=0)
             self.sort_key = sort_key_for(self.published_at, self.order)
             if fields is not None:
                 fields.add("sort_key")

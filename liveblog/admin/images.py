@@ -67,12 +67,12 @@ class ImageAdmin(EditorialAdmin):
     def thumbnail(self, image: Image):
         if image.file:
             return format_html(
-                '<img src="{}" alt="{}" style="max-width:120px;max-height:80px">',
+                '<img src="{}" alt="{}" class="lb-thumbnail">',
                 image.file.url,
                 image.alt_text,
             )
         return format_html(
-            '<span style="color:#777;font-style:italic" title="No file yet">No file: {}</span>',
+            '<span class="lb-nofile" title="No file yet">No file: {}</span>',
             Truncator(image.alt_text).chars(60),
         )
 
@@ -100,7 +100,7 @@ class ImageAdmin(EditorialAdmin):
             return "Not used yet."
         # The admin indents lists in forms past the labels; this one sits in the field's column.
         return format_html(
-            '<ul style="margin-left:0;padding-left:1.2em">{}</ul>',
+            '<ul class="lb-used-in">{}</ul>',
             format_html_join("", "<li>{}</li>", ((describe_caption(c),) for c in captions)),
         )
 

@@ -110,6 +110,20 @@ def exception_handler(exc, context):
     return response
 
 
+def bad_request_page(request, exception):
+    """Django's handler400 (a SuspiciousOperation outside DRF, e.g. an oversized body refused by
+    security.RequestSizeMiddleware): API callers get the API's error shape, readers the page."""
+    if request.path.startswith("/api/"):
+        body = {
+            "status": 400,
+            "code": "bad_request",
+            "detail": SUSPICIOUS_DETAILS.get(type(exception), BadRequest.default_detail),
+            "errors": {},
+        }
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request):
     """Django's handler500: API callers get the API's error shape, readers the HTML page."""
     if request.path.startswith("/api/"):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django_filters import fields as base_fields
 from django_filters import filters as base_filters
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -48,9 +49,21 @@ class SearchFilter(filters.CharFilter):
         return queryset.search(value)
 
 
+class NoEmptyItemsCSVField(base_fields.BaseCSVField):
+    """A comma-separated value with no empty item: "title," is an error, as the schema says,
+    where django-filter would quietly drop the empty key. An empty value is still no value."""
+
+    def clean(self, value):
+        if value and "" in value:
+            raise forms.ValidationError("Remove the empty item (a stray comma).", code="invalid")
+        return super().clean(value)
+
+
 class StableOrderingFilter(filters.OrderingFilter):
     """OrderingFilter with the newest id as the last key, so equal values never swap between
     pages (titles and coverage dates repeat; without it a row can show on two pages or none)."""
+
+    base_field_class = NoEmptyItemsCSVField
 
     def filter(self, qs, value):
         ordered = super().filter(qs, value)

@@ -7,11 +7,16 @@ import re
 
 from django.conf import settings
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 # ASCII digits only: str.isdigit() also accepts "²" and "١", which int() rejects or misreads.
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+# A cursor: r for a previous page, the position (an Entry.sort_key: a time in microseconds, or
+# an untimed entry's order; 18 digits hold either) and an offset past it.
+# Also the schema's pattern, so plain groups (ECMA-262 has no (?P<name>)).
+CURSOR = re.compile(r"^(r)?(?:p([0-9]{1,18}))?(?:o([0-9]{1,4}))?$")
 
 
 def is_whole_number(raw: str) -> bool:
@@ -60,9 +65,10 @@ class PagePagination(pagination.PageNumberPagination):
 
 
 class EntryCursorPagination(pagination.CursorPagination):
-    """A blog's entries, newest first (highest order), in stable pages."""
+    """A blog's entries in stream order by time, newest first, in stable pages (the pinned entry
+    where its time puts it: clients show `is_pinned` first)."""
 
-    ordering = ("-order", "-id")
+    ordering = ("-sort_key", "-id")
     page_size_query_param = "page_size"
     invalid_cursor_message = "Malformed cursor: use the next or previous link as given."
 
@@ -73,28 +79,42 @@ class EntryCursorPagination(pagination.CursorPagination):
     def get_page_size(self, request) -> int:
         return page_size_from(request, self.page_size_query_param, settings.LIVEBLOG_PAGE_SIZE)
 
-    def decode_cursor(self, request):
-        try:
-            cursor = super().decode_cursor(request)
-        except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: [self.invalid_cursor_message]}
-            ) from None
-        # The position is compared with Entry.order, so it must be a whole number.
-        if cursor is not None and cursor.position is not None:
-            try:
-                int(cursor.position)
-            except ValueError:
-                raise ValidationError(
-                    {self.cursor_query_param: [self.invalid_cursor_message]}
-                ) from None
-        return cursor
+    def encode_cursor(self, cursor: pagination.Cursor) -> str:
+        """The URL with the cursor as plain text: [r][p<position>][o<offset>].
+
+        DRF's base64 cursor cannot be described by the schema (any string looked valid and
+        "%%%%" read as page 1); this one can, exactly, so a cursor is valid if and only if the
+        schema says so.
+        """
+        text = "r" if cursor.reverse else ""
+        if cursor.position is not None:
+            text += f"p{cursor.position}"
+        if cursor.offset:
+            text += f"o{cursor.offset}"
+        return replace_query_param(self.base_url, self.cursor_query_param, text)
+
+    def decode_cursor(self, request) -> pagination.Cursor | None:
+        text = request.query_params.get(self.cursor_query_param)
+        if text is None:
+            return None
+        match = CURSOR.fullmatch(text)
+        if match is None:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+        reverse, position, offset = match.groups()
+        offset = min(int(offset or 0), self.offset_cutoff)
+        return pagination.Cursor(offset=offset, reverse=bool(reverse), position=position)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"].update(pattern=CURSOR.pattern)
+                parameter["description"] = (
+                    "A page of the listing: take it from `next` or `previous` as given. "
+                    "A malformed one is a 400."
+                )
         return parameters
 
     def get_paginated_response(self, data, *, since: int = 0):

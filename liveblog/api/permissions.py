@@ -19,6 +19,10 @@ class ReadOrModelPermissions(DjangoModelPermissions):
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
+        # A write without credentials is a 401 before anything is looked up: the model check
+        # reads the view's queryset, which would 404 first for a blog the caller cannot see.
+        if not request.user.is_authenticated:
+            return False
         return super().has_permission(request, view)
 
 

@@ -1,4 +1,5 @@
-"""OpenAPI generation: every operation documents the error answers it can give."""
+"""OpenAPI generation: every operation documents the error answers it can give, and every input
+is described as strictly as the API checks it."""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -123,3 +124,37 @@ class ApiSchema(AutoSchema):
             if getattr(self.view, "etag_on_create", False):
                 headers["201"]["ETag"] = HEADERS["ETag"]
         return headers
+
+
+# Django and DRF refuse NUL in any text (PostgreSQL cannot store it): a 400, so the schema says so.
+NO_NUL = "^[^\\x00]*$"
+
+
+def refuse_nul_in_inputs(result, generator, request, public):
+    """drf-spectacular post-processing hook: no NUL in any text a caller sends.
+
+    Adds the pattern to every plain string (no format, enum or pattern of its own) in query and
+    path parameters and in request bodies. Responses never carry NUL.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                # Headers cannot carry NUL at all: HTTP itself refuses it.
+                if parameter["in"] in ("query", "path"):
+                    _no_nul(parameter.get("schema", {}))
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _no_nul(component)
+    return result
+
+
+def _no_nul(schema: dict) -> None:
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    for child in schema.get("properties", {}).values():
+        _no_nul(child)
+    if isinstance(schema.get("items"), dict):
+        _no_nul(schema["items"])
+    for key in ("allOf", "anyOf", "oneOf"):
+        for child in schema.get(key, []):
+            _no_nul(child)

@@ -3,9 +3,16 @@
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
+from liveblog.security import client_ip
+
 
 class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         # Read per request, not at import like DRF's THROTTLE_RATES, so tests and
         # deployments can change it; an empty rate means no limit.
         return settings.LIVEBLOG_API_ANON_RATE or None
+
+    def get_ident(self, request) -> str:
+        # DRF's own reading trusts all of X-Forwarded-For unless NUM_PROXIES is set; the login
+        # lockout counts by the same address.
+        return client_ip(request)

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -22,6 +22,7 @@ from liveblog import freshness
 from liveblog.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
 from liveblog.api.pagination import EntryCursorPagination, is_whole_number
+from liveblog.api.parsers import JSONParser
 from liveblog.api.permissions import blogs_for, captions_for, entries_for, images_for
 from liveblog.api.serializers import (
     BlogSerializer,
@@ -55,6 +56,14 @@ SINCE = OpenApiParameter(
 
 class ApiView:
     """What every API view shares: responses depend on who asks and in which format."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Every parameter takes one value (the schema says so); given twice, all but the last
+        # would be dropped without a word.
+        repeated = [name for name, values in request.query_params.lists() if len(values) > 1]
+        if repeated:
+            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

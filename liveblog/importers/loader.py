@@ -671,5 +671,5 @@ def _entry_flags(doc: dict) -> dict:
         if name in doc:
             flags[name] = doc[name]
     if doc.get("published_at") is not None:
-        flags["published_at"] = parse_datetime(doc["published_at"]).replace(microsecond=0)
+        flags["published_at"] = parse_datetime(doc["published_at"])
     return flags

@@ -2,7 +2,7 @@
 
 from django import template
 
-from liveblog import renditions
+from liveblog import body, renditions
 
 register = template.Library()
 
@@ -35,13 +35,8 @@ def rendition(image, width: int) -> str:
 
 @register.filter
 def safe_url(url: str) -> str:
-    """The URL if it is web or site-relative, "" otherwise (no javascript: links from content)."""
-    url = (url or "").strip()
-    if url.startswith(("https://", "http://", "mailto:")) or (
-        url.startswith("/") and not url.startswith("//")
-    ):
-        return url
-    return ""
+    """The URL if the URL policy (body.safe_url) lets readers follow it, "" otherwise."""
+    return body.safe_url(url)
 
 
 @register.simple_tag(takes_context=True)

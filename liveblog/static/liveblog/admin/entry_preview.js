@@ -5,6 +5,24 @@
 (function () {
   const LINK = /^\[([\s\S]*)\]\(([^\s()]*)\)$/;
   const INTERACTIVE = /^\[interactive:\s*([\s\S]*)\]$/;
+  // liveblog/body.py safe_url(), the URL policy of every renderer: http(s) with a host, mailto:,
+  // or a path on this site. Controls, spaces and backslashes are refused outright, since browsers
+  // drop or rewrite them before reading the scheme ("java\tscript:", "/\\host").
+  const UNSAFE_URL_CHARS = /[\x00-\x20\x7f\\]/;
+
+  function safeUrl(url) {
+    if (!url || UNSAFE_URL_CHARS.test(url)) return "";
+    if (url.startsWith("/")) return url.startsWith("//") ? "" : url;
+    const colon = url.indexOf(":");
+    if (colon < 0) return "";
+    const scheme = url.slice(0, colon).toLowerCase();
+    const rest = url.slice(colon + 1);
+    if (scheme === "http" || scheme === "https") {
+      return rest.startsWith("//") && rest.length > 2 && rest[2] !== "/" ? url : "";
+    }
+    if (scheme === "mailto") return rest ? url : "";
+    return "";
+  }
 
   function parse(body) {
     const blocks = [];
@@ -43,12 +61,19 @@
         target.append(list);
       } else if (block.type === "link") {
         const para = element("p", undefined, "lb-preview__link");
-        if (block.url) {
+        if (safeUrl(block.url)) {
           const link = element("a", block.text);
-          link.href = block.url;
+          link.href = safeUrl(block.url);
           link.rel = "noopener";
           link.target = "_blank";
           para.append(link);
+        } else if (block.url) {
+          para.classList.add("lb-preview__stub");
+          para.title = "Readers will see this link without an address";
+          para.append(
+            block.text + " ",
+            element("strong", "(address refused: use http, https, mailto or a path on this site)"),
+          );
         } else {
           para.classList.add("lb-preview__stub");
           para.append(block.text + " ", element("strong", "(link without address)"));

@@ -1,0 +1,174 @@
+"""Request-level defences shared by the site, the admin and the API.
+
+- client_ip(): the caller's address as the trusted proxies report it; the API throttle and the
+  login lockout (django-axes) both count by it, so neither can be dodged by writing a header.
+- RequestSizeMiddleware: refuses an oversized body from its Content-Length, before anything
+  reads it (DRF's parsers read the stream themselves and bypass Django's own size check).
+- lockout_response(): the page django-axes shows a locked-out login.
+- SecurityHeadersMiddleware: Permissions-Policy, and the Content-Security-Policy allowances the
+  browsable API's own templates need (django-csp sets the policy itself).
+"""
+
+import base64
+import hashlib
+import ipaddress
+import re
+from functools import cache
+from pathlib import Path
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.html import conditional_escape
+
+# Powerful features no page of the site uses: denied to the pages and anything they embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"{}]*)"')
+
+
+def client_ip(request) -> str:
+    """The caller's IP address, trusting X-Forwarded-For only as far as our own proxies.
+
+    With LIVEBLOG_TRUSTED_PROXIES = N, each of our N proxies appended the address it saw, so the
+    caller is the N-th address from the right; anything further left the caller wrote itself.
+    With 0 (no proxy), or a header that did not pass through all N, it is REMOTE_ADDR.
+    """
+    meta = getattr(request, "_request", request).META  # a DRF Request wraps Django's
+    remote = meta.get("REMOTE_ADDR", "")
+    proxies = settings.LIVEBLOG_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= proxies:
+            try:
+                return str(ipaddress.ip_address(forwarded[-proxies]))
+            except ValueError:
+                pass  # Not an address: our proxy would not have written it.
+    return remote
+
+
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out login: what happened, how long, who can unlock.
+
+    It does not say whether the account or the address is locked, which would tell an attacker
+    which usernames exist.
+    """
+    cool_off = settings.AXES_COOLOFF_TIME
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": max(1, round(cool_off.total_seconds() / 60)),
+        "username": (credentials or {}).get("username") or request.POST.get("username", ""),
+    }
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response
+
+
+def request_body_limit(request) -> int:
+    """The largest body accepted: DATA_UPLOAD_MAX_MEMORY_SIZE, plus one picture for uploads."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if request.content_type == "multipart/form-data":
+        limit += settings.LIVEBLOG_MAX_IMAGE_BYTES
+    return limit
+
+
+class RequestSizeMiddleware:
+    """Answer 400 to a body over the limit without reading it.
+
+    Django checks DATA_UPLOAD_MAX_MEMORY_SIZE only when request.body or request.POST is read;
+    DRF's JSON and form parsers read the stream directly, and multipart files have no limit at
+    all. Django (and gunicorn) read at most Content-Length bytes, and nothing without one, so
+    checking the header bounds every body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body then.
+        if length > request_body_limit(request):
+            # Django answers with handler400, which gives API callers the API's error shape.
+            raise RequestDataTooBig(
+                f"Request body of {length} bytes exceeds {request_body_limit(request)} bytes."
+            )
+        return self.get_response(request)
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source that allows exactly this inline text."""
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+@cache
+def browsable_api_styles() -> dict[str, list[str]]:
+    """CSP allowances for the inline styles of DRF's own pages (browsable API, its login page).
+
+    Hashes of the exact style attributes in DRF's installed templates, and of the <style> it
+    writes for code highlighting when Pygments is installed; read at run time, so a new DRF or
+    Pygments brings its own. Only these exact declarations are allowed, and only under /api/:
+    no inline script, and no other inline style, runs anywhere.
+    """
+    import rest_framework
+    from rest_framework.compat import pygments_css
+    from rest_framework.renderers import BrowsableAPIRenderer
+
+    folder = Path(rest_framework.__file__).parent / "templates" / "rest_framework"
+    attributes = {
+        value
+        for template in folder.rglob("*.html")
+        for value in STYLE_ATTRIBUTE.findall(template.read_text())
+    }
+    styles = {"style-src-attr": ["'unsafe-hashes'", *map(csp_hash, sorted(attributes))]}
+    code_style = pygments_css(BrowsableAPIRenderer.code_style)
+    if code_style:
+        # The template writes it autoescaped; a <style> is hashed as written.
+        styles["style-src-elem"] = ["'self'", csp_hash(conditional_escape(code_style))]
+    return styles
+
+
+@cache
+def history_styles() -> dict[str, list[str]]:
+    """CSP allowances for the one inline style of django-simple-history's history pages (the
+    paginator's), by hash as for DRF's, under /admin/ only."""
+    import simple_history
+
+    folder = Path(simple_history.__file__).parent / "templates"
+    attributes = {
+        value
+        for template in folder.rglob("*.html")
+        for value in STYLE_ATTRIBUTE.findall(template.read_text())
+    }
+    return {"style-src-attr": ["'unsafe-hashes'", *map(csp_hash, sorted(attributes))]}
+
+
+class SecurityHeadersMiddleware(CSPMiddleware):
+    """django-csp's middleware, plus Permissions-Policy and the browsable API's allowances."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith("/api/"):
+            parts.update = {**(parts.update or {}), **browsable_api_styles()}
+        elif request.path_info.startswith("/admin/") and request.path_info.endswith("/history/"):
+            parts.update = {**(parts.update or {}), **history_styles()}
+        return parts
+
+    def process_response(self, request, response):
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return super().process_response(request, response)
