@@ -551,10 +551,9 @@ def load_document(
         blog.closed_at = restored.get("closed_at")
         tally.add("blogs", "created")
     else:
-        edited = bool(blog.import_hash) and blog.import_hash != _values_hash(
-            _current_values(blog, values)
-        )
-        if blog.import_hash == values_hash:
+        current = _values_hash(_current_values(blog, values))
+        edited = bool(blog.import_hash) and blog.import_hash != current
+        if values_hash in (blog.import_hash, current):
             tally.add("blogs", "unchanged")
         elif edited and not overwrite:
             tally.add("blogs", "kept")
@@ -1013,10 +1012,17 @@ def _load_entries(
             continue
         flags_changed = any(getattr(entry, name) != value for name, value in plan.flags.items())
         flags_changed = flags_changed or _people_changed(entry, plan)
-        if entry.import_hash == plan.content and entry.order == plan.order and not flags_changed:
-            tally.add("entries", "unchanged")
+        in_place = entry.order == plan.order and not flags_changed
+        if entry.import_hash == plan.content and in_place:
+            tally.add("entries", "unchanged")  # the usual re-import: hashes alone tell
             continue
-        edited = entry.import_hash and entry.content_hash() != entry.import_hash
+        current = entry.content_hash()
+        if current == plan.content and in_place:
+            tally.add("entries", "unchanged")  # the document holds what the entry holds
+            continue
+        # An editor's change conflicts when the entry differs both from the document and from
+        # its last import (an entry made in the admin was never imported: any difference).
+        edited = current != plan.content and current != (entry.import_hash or plan.content)
         if edited and not overwrite:
             tally.add("entries", "kept")
             tally.notes.append(f"entry {entry.pk} “{entry.headline}”: kept an editor's changes")
