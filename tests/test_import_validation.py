@@ -95,6 +95,10 @@ JSON_CASES = {
         document(entries=[entry(key="same"), entry(key="same", headline="Other")]),
         "document.entries[1].key: “same” is the key of entries[0] too",
     ),
+    "a list as a block type": (
+        document(entries=[entry(blocks=[{"type": [], "text": "x"}])]),
+        "document.entries[0].blocks[0].type: must be one of paragraph",
+    ),
     "true as an order": (
         document(entries=[entry(order=True)]),
         "document.entries[0].order: must be a whole number",
@@ -120,6 +124,22 @@ JSON_CASES = {
             ],
         ),
         "document.images[0].file: not a relative file name inside the media",
+    ),
+    "picture record without its file key": (
+        document(
+            hero_image=IMAGE,
+            images=[
+                {
+                    "key": "k",
+                    "alt": "A",
+                    "credit": "R",
+                    "file_photo": False,
+                    "source_url": None,
+                    "sha256": None,
+                }
+            ],
+        ),
+        "document.images[0].file: missing (every key is given, null if none)",
     ),
     "correction in the year 1": (
         document(

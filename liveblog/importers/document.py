@@ -127,8 +127,10 @@ def _check_object(value, keys: dict, where: str) -> None:
     if not isinstance(value, dict):
         raise ReaderError(f"{where}: expected an object")
     for key, kinds in keys.items():
+        if key not in value:
+            raise ReaderError(f"{where}.{key}: missing (every key is given, null if none)")
         # bool is an int, and an int is no bool: compare types exactly.
-        if type(value.get(key)) not in kinds:
+        if type(value[key]) not in kinds:
             names = " or ".join("null" if kind is type(None) else kind.__name__ for kind in kinds)
             raise ReaderError(f"{where}.{key}: must be {names}")
     for key in value:
@@ -162,7 +164,10 @@ def _check_string(text: str, where: str) -> None:
 
 
 def _check_block(block, where: str, only: str | None = None) -> None:
-    if not isinstance(block, dict) or block.get("type") not in BLOCK_KEYS:
+    # A list or object as the type cannot even be looked up (unhashable): check it is a string.
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        raise ReaderError(f"{where}.type: must be one of {', '.join(BLOCK_KEYS)}")
+    if block["type"] not in BLOCK_KEYS:
         raise ReaderError(f"{where}.type: must be one of {', '.join(BLOCK_KEYS)}")
     if only and block["type"] != only:
         raise ReaderError(f"{where}.type: must be {only!r}")
