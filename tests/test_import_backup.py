@@ -261,3 +261,31 @@ def test_one_blog_exports_to_a_bundle_too(edited_blogs, tmp_path, media_root):
     run_import(tmp_path / "one.zip")
     assert list(Blog.objects.values_list("slug", flat=True)) == [slug]
     assert export(tmp_path / "again.zip", slug) == first
+
+
+def test_a_dry_run_of_a_bundle_writes_no_rows_and_no_files(edited_blogs, tmp_path, media_root):
+    export(tmp_path / "backup.zip", "--all")
+    empty_the_database(media_root)
+
+    output = run_import("--dry-run", tmp_path / "backup.zip")
+
+    assert "Dry run, nothing written" in output and "blogs 2 created" in output
+    assert not Blog.objects.exists() and not Image.objects.exists()
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_every_field_an_editor_can_set_is_in_the_export(edited_blogs, tmp_path):
+    """By its own name or its SEED_FORMAT.md name: a field added to Blog later (a language)
+    is exported, and restored, without a change to the importer."""
+    from liveblog.importers.fields import BLOG_DOCUMENT_KEYS
+
+    call_command("export_blog", "--all", "-o", str(tmp_path / "b.json"), stderr=io.StringIO())
+    document = json.loads((tmp_path / "b.json").read_text())[0]
+    editable = [f.name for f in Blog._meta.concrete_fields if f.editable and not f.primary_key]
+    assert [name for name in editable if BLOG_DOCUMENT_KEYS.get(name, name) not in document] == []
+    entry = document["entries"][0]
+    carried = {"body": "blocks", "blog": None}  # the body as blocks; the blog is the document
+    for field in Entry._meta.concrete_fields:
+        if field.editable and not field.primary_key and carried.get(field.name, 1) is not None:
+            assert carried.get(field.name, field.name) in entry, field.name
+    assert "authors" in entry and "corrections" in entry
