@@ -572,17 +572,14 @@ def load_document(
     blog.source_hash = source_hash
     blog.imported_at = now
     # A backup carries the notes of the import it was made from; this import's own follow them.
-    kept_notes = document.get("import_notes")
-    if kept_notes is None:
-        kept_notes = []
-    blog.import_notes = "\n".join([*kept_notes, *origin.note_lines()])
+    blog.import_notes = "\n".join([*document.get("import_notes", []), *origin.note_lines()])
     blog._change_reason = f"import {source_name or blog.slug}"
     try:
         blog.save()  # read afresh under its lock by _find_blog(); the revision is never written
     except ValidationError as error:
         raise _field_refusal(error, origin, document) from None
     closed_at = restored.get("closed_at", blog.closed_at)
-    if applied and not is_new and "closed_at" in restored and blog.closed_at != closed_at:
+    if applied and not is_new and blog.closed_at != closed_at:
         # save() dates a status change now; a backup knows when the blog really closed.
         Blog.objects.filter(pk=blog.pk).update(closed_at=restored["closed_at"])
         blog.closed_at = restored["closed_at"]
@@ -826,7 +823,13 @@ def _update_image(image, values, record, path, files, overwrite, origin) -> str:
     if record is None:
         return "unchanged"
     differs = [name for name in IMAGE_FIELDS if getattr(image, name) != values[name]]
-    other_file = record["file"] is not None and image.file.name != record["file"]
+    # Stored under another name (storage renames a file whose name is taken): the same file if
+    # its content is.
+    other_file = (
+        record["file"] is not None
+        and image.file.name != record["file"]
+        and not (image.file and _same_picture(image, record))
+    )
     if not differs and not other_file:
         return "unchanged"
     if overwrite:
