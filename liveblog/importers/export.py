@@ -96,7 +96,7 @@ class Export:
         captions = list(entry.captions.all())
         return {
             "headline": entry.headline,
-            "blocks": entry.blocks(captions),
+            "blocks": [_canonical(block) for block in entry.blocks(captions)],
             "key": entry.import_key or f"entry-{entry.pk}",
             "order": entry.order,
             "status": entry.status,
@@ -136,6 +136,12 @@ class Export:
                 record["sha256"] = file_sha256(content)
                 self.files[image.file.name] = content
         return record
+
+
+def _canonical(block: dict) -> dict:
+    """The block with its keys in one order, "type" first: PostgreSQL's jsonb gives stored
+    blocks back with their keys sorted, SQLite as written, and a backup must not depend on it."""
+    return {"type": block["type"], **{key: block[key] for key in sorted(block) if key != "type"}}
 
 
 def _placed_order(captions: list[Caption]) -> list[Caption]:
