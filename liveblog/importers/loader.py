@@ -900,54 +900,36 @@ def _entry_keys(entries: list[dict]) -> list[str]:
 
 
 def _entry_plans(entries: list[dict], users: dict[str, int], origin: Origin) -> list[EntryPlan]:
-    """Every entry's values, checked by the Entry (and Correction) fields before any write."""
+    """Every entry's values, checked by the Entry (and Correction) fields before any write.
+
+    What the document gives is checked; a key made from the headline and an order counted here
+    always fit their fields. A text seed's entry is a headline and blocks: the quick path.
+    """
     keys = _entry_keys(entries)
     count = len(entries)
     first_with_key: dict[str, int] = {}
-    published_at = Entry._meta.get_field("published_at")
-    created_at = Correction._meta.get_field("created_at")
     plans = []
     for index, (key, doc) in enumerate(zip(keys, entries, strict=True)):
-        where = f"entries[{index}]"
         if (other := first_with_key.setdefault(key, index)) != index:
-            raise origin.refusal(f"{where}.key", f"“{key}” is the key of entries[{other}] too")
-        order = doc["order"] if doc.get("order") is not None else count - index
-        flags = {}
+            raise origin.refusal(
+                f"entries[{index}].key", f"“{key}” is the key of entries[{other}] too"
+            )
+        given_order = doc.get("order")
+        order = given_order if given_order is not None else count - index
+        flags, authors, corrections = {}, None, None
+        values = {"headline": doc["headline"]}
         try:
-            if doc.get("status") is not None:
-                flags["status"] = doc["status"]
-            if "is_key_event" in doc:
-                flags["is_key_event"] = doc["is_key_event"]
-            if doc.get("published_at") is not None:
-                moment = from_document(published_at, doc["published_at"])
-                flags["published_at"] = moment.replace(microsecond=0)
-            # What the document gives; a key made from the headline and an order counted
-            # here always fit their fields (and skipping them keeps large imports quick).
-            values = {"headline": doc["headline"], **flags}
-            if doc.get("key"):
-                values["import_key"] = key
-            if doc.get("order") is not None:
-                values["order"] = order
+            if len(doc) > 2:  # more than a headline and blocks: a backup's entry
+                flags, authors, corrections = _backup_fields(doc, users)
+                values.update(flags)
+                if doc.get("key"):
+                    values["import_key"] = key
+                if given_order is not None:
+                    values["order"] = order
             check_values(Entry, values)
-            corrections = None
-            if "corrections" in doc:
-                corrections = []
-                for n, correction in enumerate(doc["corrections"]):
-                    try:
-                        moment = from_document(created_at, correction["created_at"])
-                        values = {"text": correction["text"], "created_at": moment}
-                        check_values(Correction, values)
-                    except InvalidValue as error:
-                        name = f"corrections[{n}].{error.name}"
-                        raise InvalidValue(name, error.message) from None
-                    author = users.get(correction["author"]) if correction["author"] else None
-                    corrections.append((correction["text"], author, moment))
         except InvalidValue as error:
             name = ENTRY_DOCUMENT_KEYS.get(error.name, error.name)
-            raise origin.refusal(f"{where}.{name}", error.message) from None
-        authors = None
-        if "authors" in doc:
-            authors = sorted({users[name] for name in doc["authors"] if name in users})
+            raise origin.refusal(f"entries[{index}].{name}", error.message) from None
         text_blocks, placed = body_markup.split_images(doc["blocks"])
         plans.append(
             EntryPlan(
@@ -958,12 +940,41 @@ def _entry_plans(entries: list[dict], users: dict[str, int], origin: Origin) -> 
                 placed=placed,
                 content=entry_content_hash(doc["headline"], doc["blocks"]),
                 flags=flags,
-                pinned=doc["is_pinned"] if "is_pinned" in doc else None,
+                pinned=doc.get("is_pinned"),
                 authors=authors,
                 corrections=corrections,
             )
         )
     return plans
+
+
+def _backup_fields(doc: dict, users: dict[str, int]) -> tuple[dict, list | None, list | None]:
+    """The editorial fields, authors and corrections a backup gives of an entry, read and
+    checked (InvalidValue naming the field)."""
+    flags = {}
+    if doc.get("status") is not None:
+        flags["status"] = doc["status"]
+    if "is_key_event" in doc:
+        flags["is_key_event"] = doc["is_key_event"]
+    if doc.get("published_at") is not None:
+        moment = from_document(Entry._meta.get_field("published_at"), doc["published_at"])
+        flags["published_at"] = moment.replace(microsecond=0)
+    authors = None
+    if "authors" in doc:
+        authors = sorted({users[name] for name in doc["authors"] if name in users})
+    corrections = None
+    if "corrections" in doc:
+        corrections = []
+        created_at = Correction._meta.get_field("created_at")
+        for n, correction in enumerate(doc["corrections"]):
+            try:
+                moment = from_document(created_at, correction["created_at"])
+                check_values(Correction, {"text": correction["text"], "created_at": moment})
+            except InvalidValue as error:
+                raise InvalidValue(f"corrections[{n}].{error.name}", error.message) from None
+            author = users.get(correction["author"]) if correction["author"] else None
+            corrections.append((correction["text"], author, moment))
+    return flags, authors, corrections
 
 
 def _load_entries(
