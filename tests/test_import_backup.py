@@ -304,3 +304,18 @@ def test_blocks_export_in_one_key_order_whatever_the_database_gives_back(tmp_pat
     document = json.loads(export(tmp_path / "keys.json", "keys"))
 
     assert list(document["entries"][0]["blocks"][0]) == ["type", "text"]
+
+
+def test_a_picture_file_gone_from_storage_is_reported_and_the_backup_still_restores(
+    edited_blogs, tmp_path, media_root
+):
+    uploaded = edited_blogs["uploaded"]
+    uploaded.file.storage.delete(uploaded.file.name)
+    err = io.StringIO()
+    call_command("export_blog", "--all", "-o", str(tmp_path / "backup.zip"), stderr=err)
+    assert f"picture file {uploaded.file.name} is missing from the media storage" in err.getvalue()
+    empty_the_database(media_root)
+
+    run_import(tmp_path / "backup.zip")
+
+    assert not Image.objects.get(alt_text="Made in the admin").file

@@ -131,7 +131,10 @@ class Export:
                 with image.file.open("rb") as handle:
                     content = handle.read()
             except OSError:
+                # Named but gone from storage: the backup says so rather than naming a file it
+                # cannot bring (the command warns).
                 self.missing.append(image.file.name)
+                record["file"] = None
             else:
                 record["sha256"] = file_sha256(content)
                 self.files[image.file.name] = content
