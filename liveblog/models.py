@@ -12,6 +12,7 @@ row first, so they never deadlock with each other.
 """
 
 import datetime
+import functools
 import hashlib
 import json
 import zoneinfo
@@ -39,9 +40,35 @@ RESERVED_SLUGS = frozenset(
 blog_changed = Signal()
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA names this system knows. Found by walking the zone files (about 20 ms), so once
+    per process: every blog save and every imported file validates its zone."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zone_names():
         raise ValidationError(f"{value!r} is not an IANA time zone name such as Europe/London.")
+
+
+# Times every page can show in every zone: Python's datetime ends at the years 1 and 9999, so a
+# time near either end overflows when a page converts it to a blog's zone (UTC-12 to UTC+14).
+EARLIEST_TIME = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+LATEST_TIME = datetime.datetime(9001, 1, 1, tzinfo=datetime.UTC)
+
+
+def validate_showable_time(value: datetime.datetime | datetime.date) -> None:
+    """Refuse times and dates outside the years 1900 to 9000 (on every write path: forms and
+    serializers pick field validators up, and so does import validation)."""
+    if isinstance(value, datetime.datetime):
+        # Aware comparisons never overflow, unlike converting the value to UTC first.
+        moment = value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+        inside = EARLIEST_TIME <= moment < LATEST_TIME
+    else:
+        inside = EARLIEST_TIME.date() <= value < LATEST_TIME.date()
+    if not inside:
+        raise ValidationError("Give a date between the years 1900 and 9000.", code="out_of_range")
 
 
 class BlogStatus(models.TextChoices):
@@ -157,11 +184,21 @@ class Blog(models.Model):
         blank=True, help_text="Paragraphs before the entries, separated by a blank line."
     )
     status = models.CharField(max_length=10, choices=BlogStatus.choices, default=BlogStatus.DRAFT)
-    coverage_date = models.DateField(null=True, blank=True, help_text="The day the blog covers.")
-    starts_at = models.DateTimeField(
-        null=True, blank=True, help_text="When coverage starts; shown while the blog is upcoming."
+    coverage_date = models.DateField(
+        null=True,
+        blank=True,
+        validators=[validate_showable_time],
+        help_text="The day the blog covers.",
     )
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    starts_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        validators=[validate_showable_time],
+        help_text="When coverage starts; shown while the blog is upcoming.",
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, validators=[validate_showable_time]
+    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
@@ -186,6 +223,9 @@ class Blog(models.Model):
     # Hash of the blog-level fields as last imported: differs once an editor changes them.
     import_hash = models.CharField(max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the last import had to assume about its file (the reader's warnings, and authors it
+    # could not find), one "file:line: what" per line: shown to editors beside "needs attention".
+    import_notes = models.TextField(blank=True, editable=False)
     # Moved by Blog.objects.bump() only (never by save()): see the module docstring.
     revision = models.PositiveIntegerField(default=0, editable=False)
     # Moves with the revision and when scheduled entries change: orders copies of the state
@@ -338,9 +378,17 @@ class Image(models.Model):
     def has_file(self) -> bool:
         return bool(self.file)
 
+    def attention_reasons(self) -> list[str]:
+        """What editors must still supply for this picture (ATTENTION_REASONS' labels)."""
+        lacks = {"lacks_picture_file": not self.file, "lacks_alt_text": not self.alt_text}
+        return [ATTENTION_REASONS[name] for name, lacking in lacks.items() if lacking]
+
     @staticmethod
-    def key_for(*, alt: str, credit: str, file_photo: bool) -> str:
-        raw = json.dumps([alt, credit, file_photo], ensure_ascii=False)
+    def key_for(*, alt: str, credit: str, file_photo: bool, caption: str = "") -> str:
+        """The import key of a picture. Alt text tells pictures apart; a picture without it (a
+        caption whose alt line was lost) is told apart by its caption instead."""
+        parts = [alt, credit, file_photo] if alt else [alt, credit, file_photo, caption]
+        raw = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -367,6 +415,15 @@ def visible_q(now: datetime.datetime) -> Q:
     return Q(status=EntryStatus.PUBLISHED) & (
         Q(published_at__isnull=True) | Q(published_at__lte=now)
     )
+
+
+# What an entry or picture can lack that editors must supply (a missing alt text is an
+# accessibility defect), keyed by the flag `EntryQuerySet.with_attention()` annotates.
+ATTENTION_REASONS = {
+    "lacks_link_address": "a link without its address",
+    "lacks_picture_file": "a picture without a file",
+    "lacks_alt_text": "a picture without alt text",
+}
 
 
 class EntryQuerySet(models.QuerySet):
@@ -452,13 +509,30 @@ class EntryQuerySet(models.QuerySet):
         """Entries whose headline or body match the query, best first (see search.py)."""
         return search.search(self, query, vector=search.entry_vector(), fields=["headline", "body"])
 
-    def needing_attention(self):
-        """Entries with a link stub that lost its address (`[text]()`) or a picture with no file.
-
-        An Exists subquery rather than a join, so counts annotated on captions stay right.
+    def with_attention(self):
+        """Annotate each entry with one flag per ATTENTION_REASONS key: what editors must still
+        supply. Exists subqueries rather than joins, so counts annotated on captions stay right.
         """
-        fileless = Caption.objects.filter(entry=models.OuterRef("pk"), image__file="")
-        return self.filter(Q(body__contains="]()") | models.Exists(fileless))
+        captions = Caption.objects.filter(entry=models.OuterRef("pk"))
+        return self.annotate(
+            lacks_link_address=models.ExpressionWrapper(
+                Q(body__contains="]()"), output_field=models.BooleanField()
+            ),
+            lacks_picture_file=models.Exists(captions.filter(image__file="")),
+            lacks_alt_text=models.Exists(captions.filter(image__alt_text="")),
+        )
+
+    def needing_attention(self, reason: str | None = None):
+        """Entries lacking something editors must supply: a link stub's address (`[text]()`), a
+        picture's file, a picture's alt text. `reason` (an ATTENTION_REASONS key) narrows to one.
+        """
+        entries = self.with_attention()
+        if reason is not None:
+            return entries.filter(**{reason: True})
+        flags = Q()
+        for name in ATTENTION_REASONS:
+            flags |= Q(**{name: True})
+        return entries.filter(flags)
 
 
 class Entry(models.Model):
@@ -476,6 +550,7 @@ class Entry(models.Model):
     published_at = models.DateTimeField(
         null=True,
         blank=True,
+        validators=[validate_showable_time],
         help_text="The entry's time. Empty: the moment it is published. "
         "A time in the future schedules the entry.",
     )
@@ -631,6 +706,11 @@ class Entry(models.Model):
     def is_scheduled_now(self) -> bool:
         """Published with a time still to come: readers will see it then."""
         return self.status == EntryStatus.PUBLISHED and not self.is_visible
+
+    @property
+    def attention_reasons(self) -> list[str]:
+        """What editors must still supply, read from `EntryQuerySet.with_attention()`'s flags."""
+        return [label for name, label in ATTENTION_REASONS.items() if getattr(self, name, False)]
 
     def text_blocks(self) -> list[dict]:
         return self.body_blocks
@@ -794,7 +874,7 @@ class Correction(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, validators=[validate_showable_time])
 
     history = HistoricalRecords()
 

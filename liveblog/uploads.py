@@ -39,6 +39,14 @@ def validate_image(upload: UploadedFile) -> UploadedFile:
     Returns the upload renamed to its real format's extension, which image_upload_to() keeps.
     Raises ValidationError with a message for editors.
     """
+    extension, _width, _height = inspect_image(upload)
+    upload.name = f"picture.{extension}"
+    return upload
+
+
+def inspect_image(upload: UploadedFile) -> tuple[str, int, int]:
+    """The picture's extension, width and height, if the site accepts it (ValidationError
+    otherwise): the one set of upload rules, for the admin, the API and restored backups."""
     max_bytes = settings.LIVEBLOG_MAX_IMAGE_BYTES
     if upload.size > max_bytes:
         raise ValidationError(
@@ -81,8 +89,7 @@ def validate_image(upload: UploadedFile) -> UploadedFile:
                 "max": max_pixels / 1e6,
             },
         )
-    upload.name = f"picture.{EXTENSIONS[kind]}"
-    return upload
+    return EXTENSIONS[kind], width, height
 
 
 def image_upload_to(image, filename: str) -> str:

@@ -173,8 +173,14 @@ def test_blog_page_counts_entries_needing_attention(editor_client):
     response = editor_client.get(change_url(blog))
 
     html = response.content.decode()
-    assert "<strong>2 entries</strong></a> with a link that has no address" in html
+    assert "<strong>2 entries</strong></a> need attention:" in html
     assert f"?blog__id__exact={blog.pk}&amp;attention=yes" in html
+    # Each reason with its count, linking to those entries.
+    assert (
+        f'<a href="/admin/liveblog/entry/?blog__id__exact={blog.pk}&amp;attention='
+        'lacks_link_address">1 with a link without its address</a>'
+    ) in html
+    assert "1 with a picture without a file</a>" in html
 
 
 def test_needing_attention_queryset():

@@ -1,8 +1,9 @@
 """Blogs in the admin: the list with counts, the form with the hero, status actions."""
 
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from liveblog import forms
 from liveblog.admin.display import (
@@ -14,7 +15,7 @@ from liveblog.admin.display import (
     in_zone,
     verb_action,
 )
-from liveblog.models import Blog, BlogStatus, Caption, Entry
+from liveblog.models import ATTENTION_REASONS, Blog, BlogStatus, Caption, Entry
 
 
 class HeroCaptionInline(admin.TabularInline):
@@ -94,6 +95,7 @@ class BlogAdmin(EditorialAdmin):
     readonly_fields = [
         "entries_summary",
         "needs_attention",
+        "import_notes_list",
         "closed_at",
         "source_format",
         "source_name",
@@ -104,7 +106,7 @@ class BlogAdmin(EditorialAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "key_points", "intro"]}),
-        ("Entries", {"fields": ["entries_summary", "needs_attention"]}),
+        ("Entries", {"fields": ["entries_summary", "needs_attention", "import_notes_list"]}),
         (
             "Status and dates",
             {
@@ -189,15 +191,62 @@ class BlogAdmin(EditorialAdmin):
 
     @admin.display(description="needs attention")
     def needs_attention(self, blog: Blog):
+        """Entries lacking something, counted per reason (one query), and the hero's lacks."""
         if not blog.pk:
             return "—"
-        count = Entry.objects.for_blog(blog).needing_attention().count()
-        if not count:
-            return "Nothing: every link has an address and every picture a file."
+        counts = (
+            Entry.objects.for_blog(blog)
+            .needing_attention()
+            .aggregate(
+                total=Count("pk"),
+                # Named apart from the flags: an aggregate named as a flag would shadow it.
+                **{
+                    f"with_{name}": Count("pk", filter=Q(**{name: True}))
+                    for name in ATTENTION_REASONS
+                },
+            )
+        )
+        hero = Caption.objects.filter(blog=blog, entry__isnull=True).select_related("image").first()
+        hero_lacks = hero.image.attention_reasons() if hero else []
+        parts = []
+        if counts["total"]:
+            reasons = format_html_join(
+                ", ",
+                '<a href="{}">{} with {}</a>',
+                (
+                    (entry_changelist_url(blog__id__exact=blog.pk, attention=name), count, label)
+                    for name, label in ATTENTION_REASONS.items()
+                    if (count := counts[f"with_{name}"])
+                ),
+            )
+            parts.append(
+                format_html(
+                    '<a href="{}"><strong>{} {}</strong></a> {} attention: {}.',
+                    entry_changelist_url(blog__id__exact=blog.pk, attention="yes"),
+                    counts["total"],
+                    "entry" if counts["total"] == 1 else "entries",
+                    "needs" if counts["total"] == 1 else "need",
+                    reasons,
+                )
+            )
+        if hero_lacks:
+            parts.append(
+                format_html(
+                    'The <a href="#captions-group">hero image</a> is {}.',
+                    " and ".join(reason.replace("a picture ", "", 1) for reason in hero_lacks),
+                )
+            )
+        if not parts:
+            return "Nothing: every link has an address and every picture a file and alt text."
+        return format_html_join(" ", "{}", ((part,) for part in parts))
+
+    @admin.display(description="import notes")
+    def import_notes_list(self, blog: Blog):
+        """What the last import of the blog's file had to assume, at the file's lines."""
+        notes = blog.import_notes.splitlines()
+        if not notes:
+            return "None: the last import assumed nothing." if blog.imported_at else "—"
         return format_html(
-            '<a href="{}"><strong>{} {}</strong></a> with a link that has no address or a picture '
-            "with no file.",
-            entry_changelist_url(blog__id__exact=blog.pk, attention="yes"),
-            count,
-            "entry" if count == 1 else "entries",
+            "<p>The last import had to assume this; check each place:</p><ul>{}</ul>",
+            format_html_join("", "<li>{}</li>", ((note,) for note in notes)),
         )

@@ -24,7 +24,7 @@ from liveblog.admin.display import (
     in_zone,
     verb_action,
 )
-from liveblog.models import Blog, Caption, Correction, Entry, EntryStatus
+from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
 
 
 class CaptionInline(admin.TabularInline):
@@ -74,11 +74,16 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Link without address or picture without file")]
+        reasons = [
+            (name, label[0].upper() + label[1:]) for name, label in ATTENTION_REASONS.items()
+        ]
+        return [("yes", "Any reason"), *reasons]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.needing_attention()
+        if self.value() in ATTENTION_REASONS:
+            return queryset.needing_attention(self.value())
         return queryset
 
 
@@ -134,6 +139,7 @@ class EntryAdmin(EditorialAdmin):
         "is_key_event",
         "is_pinned",
         "image_count",
+        "attention",
     ]
     list_display_links = ["headline"]
     list_editable = ["is_key_event", "is_pinned"]
@@ -254,6 +260,7 @@ class EntryAdmin(EditorialAdmin):
         return (
             super()
             .get_queryset(request)
+            .with_attention()
             .annotate(image_count=count_of(Caption.objects.all(), "entry"))
         )
 
@@ -355,6 +362,10 @@ class EntryAdmin(EditorialAdmin):
     @admin.display(description="pictures", ordering="image_count")
     def image_count(self, entry: Entry):
         return entry.image_count
+
+    @admin.display(description="needs attention")
+    def attention(self, entry: Entry):
+        return "; ".join(entry.attention_reasons) or "—"
 
     @admin.display(description="preview")
     def preview(self, entry: Entry):

@@ -1,45 +1,87 @@
 """Write import documents to the database: one file, one transaction, a tally of what happened.
 
 Blogs are found again by their source file name (text seeds) or slug (JSON documents), entries by
-an import key within the blog, images by a key over alt text, credit and file-photo flag. Content an
-editor changed since the last import is kept unless `overwrite` is set.
+an import key within the blog, images by an import key: alt text, credit and file-photo flag (and
+the caption, for a picture without alt text), or the key a backup gives. Content an editor
+changed since the last import is kept unless `overwrite` is set.
+
+Every value is checked against its model field before anything of the document is written
+(liveblog.importers.fields), so a bad one is reported as `file:line: path: reason` and the file
+leaves nothing behind. A file that loses a race with a concurrent import of the same material (a
+blog's slug, a picture's key taken meanwhile) is tried again and then finds what the other wrote.
 """
 
 import datetime
 import functools
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from liveblog import body as body_markup
+from liveblog import renditions
+from liveblog.importers.bundle import Bundle, BundleError, file_sha256, picture_size
+from liveblog.importers.bundle import safe_media_name as is_safe_media_name
 from liveblog.importers.document import check_document
-from liveblog.importers.reader import ReaderError, read_bytes
+from liveblog.importers.fields import (
+    BLOG_DOCUMENT_KEYS,
+    InvalidValue,
+    check_values,
+    from_document,
+    generic_blog_fields,
+    to_document,
+)
+from liveblog.importers.reader import ReaderError, ReaderWarning, read_bytes
 from liveblog.models import (
     RESERVED_SLUGS,
     Blog,
     BlogStatus,
     Caption,
+    Correction,
     Entry,
     EntryStatus,
     Image,
     entry_content_hash,
     sort_key_for,
-    validate_time_zone,
 )
 
 SIDECAR_SUFFIX = ".meta.json"
-SIDECAR_KEYS = {"date", "source_url", "slug", "status", "time_zone"}
+# The sidecar's keys and the blog fields they set.
+SIDECAR_FIELDS = {
+    "date": "coverage_date",
+    "source_url": "source_url",
+    "slug": "slug",
+    "status": "status",
+    "time_zone": "time_zone",
+}
+SIDECAR_KEYS = set(SIDECAR_FIELDS)
 KINDS = ("blogs", "entries", "images", "captions")
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+# A file that lost a race with a concurrent import is tried this many times in all.
+ATTEMPTS = 3
+# Entry and image fields a document names differently from the model.
+ENTRY_DOCUMENT_KEYS = {"import_key": "key"}
+IMAGE_DOCUMENT_KEYS = {"alt_text": "alt", "is_file_photo": "file_photo", "import_key": "key"}
+# A picture made in the admin has no import key; a backup names it by its id.
+ADMIN_IMAGE_KEY_RE = re.compile(r"image-(\d{1,18})")
 
 
 class ImportFileError(Exception):
@@ -77,25 +119,66 @@ class Tally:
         return "; ".join(parts) or "nothing to do"
 
 
+@dataclass
+class Origin:
+    """Where a document came from: to report a bad value at its place, and to keep what the
+    import had to assume (`notes`) on the blog."""
+
+    label: str = ""  # the file's name, as import notes give it
+    where: str = "document"  # the document's path in messages about JSON
+    lines: dict | None = None  # text files: the line each part of the document came from
+    notes: list[ReaderWarning] = field(default_factory=list)
+    # How many of the notes are the reader's: a retried attempt keeps those, not the loader's.
+    reader_notes: int = 0
+
+    def refusal(self, path: str, message: str) -> ReaderError:
+        """The error for the value at `path` ("entries[3].order"): its line in a text file, its
+        path in a JSON document."""
+        if self.lines is None:
+            return ReaderError(f"{self.where}.{path}: {message}")
+        return ReaderError(f"{path}: {message}", self.line_of(path))
+
+    def warn(self, path: str, message: str) -> None:
+        if self.lines is None:
+            self.notes.append(ReaderWarning(0, f"{self.where}.{path}: {message}"))
+        else:
+            self.notes.append(ReaderWarning(self.line_of(path), f"{path}: {message}"))
+
+    def line_of(self, path: str) -> int:
+        """The line of the part at `path` or, failing that, of the part holding it."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rpartition(".")[0]
+        return 0
+
+    def note_lines(self, label: str | None = None) -> list[str]:
+        """The notes as `file:line: what` (`file: what` where the line is not known)."""
+        label = self.label if label is None else label
+        return [
+            f"{label}:{note.line}: {note.message}" if note.line else f"{label}: {note.message}"
+            for note in self.notes
+        ]
+
+
 # --- files ---------------------------------------------------------------------------------
 
 
+def is_seed(path: Path) -> bool:
+    """Text seeds, JSON documents and backup bundles; never a seed's sidecar."""
+    if path.suffix == ".json":
+        return not path.name.endswith(SIDECAR_SUFFIX)
+    return path.suffix in (".txt", ".zip")
+
+
 def seed_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to the seed files in them (*.txt, *.json but not sidecars), sorted."""
+    """Expand folders to the seed files in them (*.txt, *.json but not sidecars, *.zip), sorted."""
     files = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file()
-                and (
-                    p.suffix == ".txt"
-                    or (p.suffix == ".json" and not p.name.endswith(SIDECAR_SUFFIX))
-                )
-            )
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_seed(p))
             if not found:
-                raise ImportFileError(path, "no seed files (*.txt or *.json) in this folder")
+                raise ImportFileError(path, "no seed files (*.txt, *.json or *.zip) in this folder")
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -109,47 +192,49 @@ def sidecar_path(path: Path) -> Path:
 
 
 def read_sidecar(path: Path) -> tuple[dict, bytes]:
-    """The optional `<name>.meta.json` next to a seed: facts the text cannot give."""
+    """The optional `<name>.meta.json` next to a seed: facts the text cannot give, each checked
+    by the blog field it sets."""
     side = sidecar_path(path)
     if not side.is_file():
         return {}, b""
     raw = side.read_bytes()
+    if len(raw) > settings.LIVEBLOG_IMPORT_MAX_BYTES:
+        raise ImportFileError(side, "the sidecar is over the import size limit")
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ImportFileError(
             side, f"not valid JSON ({error})", getattr(error, "lineno", 0)
         ) from None
+    except (RecursionError, ValueError) as error:
+        raise ImportFileError(side, f"not valid JSON ({error})") from None
     if not isinstance(data, dict):
         raise ImportFileError(side, "expected a JSON object")
-    for key in data:
+    for key, value in data.items():
         if key not in SIDECAR_KEYS:
             raise ImportFileError(
                 side, f"unknown field {key!r} (known: {', '.join(sorted(SIDECAR_KEYS))})"
             )
-    try:
-        if data.get("date") is not None:
-            data["date"] = _iso_date(data["date"])
-        if data.get("status") is not None and data["status"] not in BlogStatus.values:
-            raise ValueError(f"field 'status': must be one of {', '.join(BlogStatus.values)}")
-        if data.get("time_zone") is not None:
-            validate_time_zone(data["time_zone"])
-        if data.get("slug") is not None and slugify(data["slug"]) != data["slug"]:
-            raise ValueError("field 'slug': only letters, numbers, hyphens and underscores")
-    except ValueError as error:
-        raise ImportFileError(side, str(error)) from None
-    except Exception as error:  # ValidationError from validate_time_zone
-        raise ImportFileError(
-            side, f"field 'time_zone': {' '.join(getattr(error, 'messages', [str(error)]))}"
-        ) from None
+        if value is None:
+            continue
+        blog_field = Blog._meta.get_field(SIDECAR_FIELDS[key])
+        try:
+            if not isinstance(value, str):
+                raise InvalidValue(key, "must be a string")
+            parsed = from_document(blog_field, value)
+            check_values(Blog, {blog_field.name: parsed})
+            if key == "slug":
+                check_slug(parsed)
+        except (InvalidValue, ValidationError) as error:
+            message = error.message if isinstance(error, InvalidValue) else " ".join(error.messages)
+            raise ImportFileError(side, f"field {key!r}: {message}") from None
+        data[key] = to_document(parsed)
     return data, raw
 
 
-def _iso_date(value):
-    try:
-        return datetime.date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise ValueError(f"field 'date': {value!r} is not an ISO date (YYYY-MM-DD)") from None
+def check_slug(slug: str) -> None:
+    """The blog's own rule for slugs (the site's reserved paths): ValidationError if refused."""
+    Blog(slug=slug).clean()
 
 
 def file_hash(data: bytes, sidecar: bytes = b"") -> str:
@@ -162,19 +247,79 @@ class FileResult:
     tally: Tally
     skipped: bool = False
     blogs: list[str] = field(default_factory=list)
+    # What the import had to assume, as `file:line: what` (also kept on each blog).
+    warnings: list[str] = field(default_factory=list)
+
+
+class Files:
+    """Picture files a backup brings: read from its bundle and checked, written to storage (not
+    in a dry run), and removed again if the file's transaction does not commit."""
+
+    def __init__(self, bundle: Bundle | None, *, dry_run: bool):
+        self.bundle, self.dry_run = bundle, dry_run
+        self.written: list[str] = []
+
+    def store(self, name: str, sha256: str) -> tuple[str, int, int] | None:
+        """(storage name, width, height) of the picture, or None when the document names a file
+        it does not bring (a plain JSON export) and storage does not hold that very file."""
+        if self._holds(name, sha256):
+            with default_storage.open(name, "rb") as handle:
+                return name, *picture_size(handle.read(), name)
+        if self.bundle is None:
+            return None
+        content, width, height = self.bundle.picture(name, sha256)
+        if self.dry_run:
+            return name, width, height
+        max_length = Image._meta.get_field("file").max_length
+        stored = default_storage.save(name, ContentFile(content), max_length=max_length)
+        self.written.append(stored)
+        return stored, width, height
+
+    def _holds(self, name: str, sha256: str) -> bool:
+        if not default_storage.exists(name):
+            return False
+        with default_storage.open(name, "rb") as handle:
+            return file_sha256(handle.read()) == sha256
+
+    def discard(self) -> None:
+        for name in self.written:
+            default_storage.delete(name)
+        self.written = []
 
 
 def import_file(
     path: Path, *, overwrite: bool = False, dry_run: bool = False, known_hashes: dict | None = None
 ) -> FileResult:
-    """Import one seed file (text or JSON) in one transaction; ImportFileError on bad input."""
-    limit = settings.LIVEBLOG_IMPORT_MAX_BYTES
-    size = path.stat().st_size
-    if size > limit:
-        raise ImportFileError(
-            path, f"the file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit"
-        )
-    data = path.read_bytes()
+    """Import one seed file (text, JSON or backup bundle) in one transaction.
+
+    ImportFileError (`file:line: reason`) on bad input or a value the database would refuse;
+    nothing of the file is written then.
+    """
+    bundle = None
+    if path.suffix == ".zip":
+        try:
+            bundle = Bundle(path)
+            data = bundle.document_data()
+        except BundleError as error:
+            if bundle is not None:
+                bundle.close()
+            raise ImportFileError(path, str(error)) from None
+    else:
+        limit = settings.LIVEBLOG_IMPORT_MAX_BYTES
+        size = path.stat().st_size
+        if size > limit:
+            raise ImportFileError(
+                path, f"the file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit"
+            )
+        data = path.read_bytes()
+    try:
+        return _import(path, data, bundle, overwrite, dry_run, known_hashes)
+    finally:
+        if bundle is not None:
+            bundle.close()
+
+
+def _import(path, data, bundle, overwrite, dry_run, known_hashes) -> FileResult:
     sidecar, sidecar_raw = read_sidecar(path) if path.suffix == ".txt" else ({}, b"")
     digest = file_hash(data, sidecar_raw)
     source_name = path.stem
@@ -188,63 +333,112 @@ def import_file(
         return FileResult(path, tally, skipped=True, blogs=[source_name])
 
     documents = _documents(path, data)
-    tally = Tally()
-    result = FileResult(path, tally)
-    try:
-        with transaction.atomic():
-            for document in documents:
-                if path.suffix == ".txt":
+    files = Files(bundle, dry_run=dry_run)
+    for attempt in range(1, ATTEMPTS + 1):
+        tally = Tally()
+        result = FileResult(path, tally)
+        try:
+            with transaction.atomic():
+                for document, origin in documents:
+                    origin.notes = list(origin.notes[: origin.reader_notes])
                     blog = load_document(
                         document,
-                        source_name=source_name,
-                        source_hash=digest,
+                        source_name=source_name if path.suffix == ".txt" else "",
+                        source_hash=digest if path.suffix == ".txt" else "",
                         sidecar=sidecar,
                         overwrite=overwrite,
                         tally=tally,
+                        origin=origin,
+                        files=files,
                     )
-                else:
-                    blog = load_document(document, overwrite=overwrite, tally=tally)
-                result.blogs.append(blog.slug)
-            if dry_run:
-                transaction.set_rollback(True)
-    except ReaderError as error:
-        raise ImportFileError(path, error.message, error.line) from None
-    return result
+                    result.blogs.append(blog.slug)
+                    result.warnings += origin.note_lines(str(path))
+                if dry_run:
+                    transaction.set_rollback(True)
+            return result
+        except (IntegrityError, OperationalError) as error:
+            files.discard()
+            if attempt < ATTEMPTS and _lost_a_race(error):
+                continue  # the other import has committed: this attempt finds what it wrote
+            raise ImportFileError(path, _refusal(error)) from None
+        except ReaderError as error:
+            files.discard()
+            raise ImportFileError(path, error.message, error.line) from None
+        except ValidationError as error:
+            files.discard()
+            raise ImportFileError(path, "; ".join(error.messages)) from None
+        except (DatabaseError, OverflowError, BundleError) as error:
+            # Every value was checked first: this is a last line of defence, not a way out.
+            files.discard()
+            raise ImportFileError(path, _refusal(error)) from None
+        except BaseException:
+            files.discard()
+            raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _documents(path: Path, data: bytes) -> list[dict]:
+def _lost_a_race(error: DatabaseError) -> bool:
+    """Whether a concurrent import (or editor) explains the error, so trying again can work."""
+    if isinstance(error, IntegrityError):
+        return True  # a slug or picture key taken meanwhile; a real clash repeats and is reported
+    text = str(error).lower()
+    return "deadlock" in text or "could not serialize" in text or "database is locked" in text
+
+
+def _refusal(error: Exception) -> str:
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    if isinstance(error, IntegrityError):
+        return f"conflicts with what the database holds ({first_line})"
+    return f"the database refused it ({type(error).__name__}: {first_line})"
+
+
+def _documents(path: Path, data: bytes) -> list[tuple[dict, Origin]]:
+    label = path.name
     try:
-        if path.suffix == ".json":
+        if path.suffix in (".json", ".zip"):
             try:
                 parsed = json.loads(data)
             except UnicodeDecodeError:
                 raise ReaderError("not UTF-8 text") from None
             except json.JSONDecodeError as error:
                 raise ReaderError(f"not valid JSON: {error.msg}", error.lineno) from None
+            except RecursionError:
+                raise ReaderError("not a document: the JSON nests too deeply") from None
+            except ValueError as error:  # e.g. a number of more than 4,300 digits
+                raise ReaderError(f"not valid JSON: {error}") from None
             documents = parsed if isinstance(parsed, list) else [parsed]
             if not documents:
                 raise ReaderError("the JSON list holds no blogs", 1)
-            return [
-                check_document(doc, f"blog[{i}]" if isinstance(parsed, list) else "document")
-                for i, doc in enumerate(documents)
-            ]
-        return [read_bytes(data)]
+            found = []
+            for index, doc in enumerate(documents):
+                where = f"blog[{index}]" if isinstance(parsed, list) else "document"
+                found.append((check_document(doc, where), _origin(label, where)))
+            return found
+        warnings: list[ReaderWarning] = []
+        lines: dict = {}
+        document = read_bytes(data, warnings=warnings, lines=lines)
+        return [(document, _origin(label, "document", lines=lines, notes=warnings))]
     except ReaderError as error:
         raise ImportFileError(path, error.message, error.line) from None
+
+
+def _origin(label: str, where: str, *, lines=None, notes=()) -> Origin:
+    notes = list(notes)
+    return Origin(label=label, where=where, lines=lines, notes=notes, reader_notes=len(notes))
 
 
 # --- documents -----------------------------------------------------------------------------
 
 
 def blog_values(document: dict, sidecar: dict) -> dict:
-    """Blog field values a document (and its sidecar) sets."""
+    """Blog field values a document (and its sidecar) sets (InvalidValue if unreadable)."""
     date = sidecar.get("date") or document.get("coverage_date") or document.get("date")
     status = (
         sidecar.get("status")
         or document.get("status")
         or (BlogStatus.CLOSED if document.get("closed_notice") else BlogStatus.LIVE)
     )
-    return {
+    values = {
         "title": document["title"],
         "standfirst": document.get("standfirst") or "",
         "key_points": list(document.get("key_points") or []),
@@ -259,18 +453,56 @@ def blog_values(document: dict, sidecar: dict) -> dict:
         "source_url": sidecar.get("source_url") or document.get("source_url") or "",
         "source_format": document.get("format") or "",
     }
+    # Every other editable field under its own name (only where the document gives it, so the
+    # values of documents without it, and their hash, stay as they were).
+    for blog_field in generic_blog_fields():
+        if (name := blog_field.name) in document:
+            values[name] = _normalised(from_document(blog_field, document[name]))
+    return values
+
+
+def _normalised(value):
+    # Times are compared with what the database gives back: in UTC.
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC)
+    return value
 
 
 def _values_hash(values: dict) -> str:
-    raw = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    raw = json.dumps(
+        {key: to_document(value) for key, value in values.items()},
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _current_values(blog: Blog, keys) -> dict:
-    values = {key: getattr(blog, key) for key in keys}
-    if values.get("coverage_date") is not None:
-        values["coverage_date"] = values["coverage_date"].isoformat()
-    return values
+    return {key: _normalised(getattr(blog, key)) for key in keys}
+
+
+def _blog_path(name: str, document: dict) -> str:
+    if name == "coverage_date" and "coverage_date" not in document:
+        return "date"
+    return BLOG_DOCUMENT_KEYS.get(name, name)
+
+
+def _check_blog(document: dict, sidecar: dict, origin: Origin) -> tuple[dict, dict]:
+    """The blog's values and the bookkeeping a backup restores, checked by their fields."""
+    try:
+        values = blog_values(document, sidecar)
+        check_values(Blog, values)
+        restored = {}
+        if "closed_at" in document:
+            closed_at = Blog._meta.get_field("closed_at")
+            restored["closed_at"] = _normalised(from_document(closed_at, document["closed_at"]))
+        if document.get("source_name"):
+            restored["source_name"] = document["source_name"]
+        check_values(Blog, restored)
+    except InvalidValue as error:
+        raise origin.refusal(_blog_path(error.name, document), error.message) from None
+    return values, restored
 
 
 def load_document(
@@ -281,26 +513,48 @@ def load_document(
     sidecar: dict | None = None,
     overwrite: bool = False,
     tally: Tally | None = None,
+    origin: Origin | None = None,
+    files: Files | None = None,
 ) -> Blog:
-    """Upsert one blog document; call inside a transaction."""
+    """Upsert one blog document; call inside a transaction.
+
+    Every value is checked before the first write: the blog's fields, each entry's, each
+    picture's, and the users named as authors (one query).
+    """
     sidecar = sidecar or {}
     tally = tally if tally is not None else Tally()
-    values = blog_values(document, sidecar)
+    origin = origin if origin is not None else Origin()
+    files = files if files is not None else Files(None, dry_run=False)
+    values, restored = _check_blog(document, sidecar, origin)
     values_hash = _values_hash(values)
-    source_name = source_name or document.get("source_name") or ""
-    blog = _find_blog(document, source_name, sidecar)
+    source_name = source_name or restored.get("source_name", "")
+    users = _users(document, origin)
+    plans = _entry_plans(document["entries"], users, origin)
+    pictures = _picture_plan(document, origin)
+
+    blog = _find_blog(document, source_name, sidecar, origin)
     now = timezone.now()
     is_new = blog is None
+    applied = is_new
     if is_new:
         slug = sidecar.get("slug") or document.get("slug") or _unique_slug(document["title"])
-        # closed_at stays empty: the source does not say when coverage ended.
+        if not sidecar.get("slug") and document.get("slug"):
+            try:
+                check_values(Blog, {"slug": slug})
+                check_slug(slug)
+            except InvalidValue as error:
+                raise origin.refusal("slug", error.message) from None
+            except ValidationError as error:
+                raise origin.refusal("slug", " ".join(error.messages)) from None
         blog = Blog(slug=slug, source_name=source_name, **values)
+        # A text seed does not say when coverage ended: closed_at stays empty unless a backup
+        # gives it.
+        blog.closed_at = restored.get("closed_at")
         tally.add("blogs", "created")
     else:
-        edited = bool(blog.import_hash) and blog.import_hash != _values_hash(
-            _current_values(blog, values)
-        )
-        if blog.import_hash == values_hash:
+        current = _values_hash(_current_values(blog, values))
+        edited = bool(blog.import_hash) and blog.import_hash != current
+        if values_hash in (blog.import_hash, current):
             tally.add("blogs", "unchanged")
         elif edited and not overwrite:
             tally.add("blogs", "kept")
@@ -308,6 +562,7 @@ def load_document(
         else:
             for key, value in values.items():
                 setattr(blog, key, value)
+            applied = True
             tally.add("blogs", "updated")
             if edited:
                 tally.notes.append(
@@ -317,18 +572,26 @@ def load_document(
     blog.import_hash = values_hash
     blog.source_hash = source_hash
     blog.imported_at = now
+    # A backup carries the notes of the import it was made from; this import's own follow them.
+    blog.import_notes = "\n".join([*document.get("import_notes", []), *origin.note_lines()])
     blog._change_reason = f"import {source_name or blog.slug}"
     try:
         blog.save()  # read afresh under its lock by _find_blog(); the revision is never written
     except ValidationError as error:
-        raise ReaderError("; ".join(error.messages)) from None
+        raise _field_refusal(error, origin, document) from None
+    closed_at = restored.get("closed_at", blog.closed_at)
+    if applied and not is_new and blog.closed_at != closed_at:
+        # save() dates a status change now; a backup knows when the blog really closed.
+        Blog.objects.filter(pk=blog.pk).update(closed_at=restored["closed_at"])
+        blog.closed_at = restored["closed_at"]
 
-    images = _images_by_key(document, tally)
-    _load_hero(blog, document.get("hero_image"), images, tally, is_new=is_new)
+    images = _images_by_key(pictures, tally, files=files, overwrite=overwrite, origin=origin)
+    _load_hero(blog, document.get("hero_image"), pictures.hero_key, images, tally, is_new=is_new)
     _load_entries(
         blog,
-        document["entries"],
+        plans,
         images,
+        pictures.entry_keys,
         overwrite=overwrite,
         tally=tally,
         is_new=is_new,
@@ -336,7 +599,14 @@ def load_document(
     return blog
 
 
-def _find_blog(document: dict, source_name: str, sidecar: dict) -> Blog | None:
+def _field_refusal(error: ValidationError, origin: Origin, document: dict) -> ReaderError:
+    if hasattr(error, "error_dict"):
+        name, messages = next(iter(error.message_dict.items()))
+        return origin.refusal(_blog_path(name, document), " ".join(messages))
+    return ReaderError("; ".join(error.messages))
+
+
+def _find_blog(document: dict, source_name: str, sidecar: dict, origin: Origin) -> Blog | None:
     slug = sidecar.get("slug") or document.get("slug")
     # The exclude() repeats the partial index's condition so SQLite can use the index.
     # Locked: a concurrent import, editor or poller-visible change waits until this file is in.
@@ -344,9 +614,14 @@ def _find_blog(document: dict, source_name: str, sidecar: dict) -> Blog | None:
     by_source = blogs.filter(source_name=source_name).exclude(source_name="")
     if source_name and (blog := by_source.first()):
         return blog
-    if slug:
-        return blogs.filter(slug=slug).first()
-    return None
+    if not slug:
+        return None
+    blog = blogs.filter(slug=slug).first()
+    if blog is not None and source_name and blog.source_name not in ("", source_name):
+        raise origin.refusal(
+            "slug", f"“{slug}” is the address of the blog imported from {blog.source_name}"
+        )
+    return blog
 
 
 def _unique_slug(title: str) -> str:
@@ -363,37 +638,228 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _image_key(block: dict) -> str:
-    return Image.key_for(alt=block["alt"], credit=block["credit"], file_photo=block["file_photo"])
+# --- people --------------------------------------------------------------------------------
 
 
-def _images_by_key(document: dict, tally: Tally) -> dict[str, Image]:
-    """Every picture the document uses, found or created in two queries."""
-    blocks = [document["hero_image"]] if document.get("hero_image") else []
-    blocks += [b for entry in document["entries"] for b in entry["blocks"] if b["type"] == "image"]
-    wanted = {_image_key(block): block for block in blocks}
-    # The exclude() repeats the partial index's condition so SQLite can use the index.
-    existing = Image.objects.filter(import_key__in=list(wanted)).exclude(import_key="")
-    found = {img.import_key: img for img in existing.order_by()}
-    missing = [
-        Image(import_key=key, alt_text=b["alt"], credit=b["credit"], is_file_photo=b["file_photo"])
-        for key, b in wanted.items()
-        if key not in found
-    ]
-    for image in Image.objects.bulk_create(missing):
-        found[image.import_key] = image
-    tally.add("images", "created", len(missing))
-    tally.add("images", "unchanged", len(wanted) - len(missing))
+def _users(document: dict, origin: Origin) -> dict[str, int]:
+    """Username -> user id for every author a backup names; the missing ones are noted."""
+    wanted: dict[str, str] = {}  # username -> where it is first named
+    for index, entry in enumerate(document["entries"]):
+        for name in entry.get("authors", []):
+            wanted.setdefault(name, f"entries[{index}].authors")
+        for n, correction in enumerate(entry.get("corrections", [])):
+            if correction["author"] is not None:
+                wanted.setdefault(correction["author"], f"entries[{index}].corrections[{n}]")
+    if not wanted:
+        return {}
+    model = get_user_model()
+    field_name = model.USERNAME_FIELD
+    found = dict(
+        model._default_manager.filter(**{f"{field_name}__in": list(wanted)}).values_list(
+            field_name, "pk"
+        )
+    )
+    for name, path in wanted.items():
+        if name not in found:
+            origin.warn(path, f"no user “{name}” here (users are not in a backup); left out")
     return found
 
 
-def _load_hero(blog: Blog, block: dict | None, images: dict, tally: Tally, is_new: bool) -> None:
+# --- pictures ------------------------------------------------------------------------------
+
+
+def _image_key(block: dict) -> str:
+    return Image.key_for(
+        alt=block["alt"],
+        credit=block["credit"],
+        file_photo=block["file_photo"],
+        caption=block["caption"],
+    )
+
+
+@dataclass
+class PicturePlan:
+    """Which picture each image block shows, and what each picture is, checked."""
+
+    hero_key: str | None
+    entry_keys: list[list[str]]  # per entry, the key of each image block in order
+    wanted: dict[str, dict]  # key -> Image field values
+    records: dict[str, tuple[str, dict]]  # key -> (path, the backup's picture record)
+
+
+def _picture_plan(document: dict, origin: Origin) -> PicturePlan:
+    records: dict[str, tuple[str, dict]] = {}
+    for index, record in enumerate(document.get("images", [])):
+        path = f"images[{index}]"
+        if record["key"] in records:
+            raise origin.refusal(f"{path}.key", f"“{record['key']}” is given twice")
+        if record["file"] is not None:
+            if not is_safe_media_name(record["file"]):
+                raise origin.refusal(f"{path}.file", "not a relative file name inside the media")
+            if not re.fullmatch(r"[0-9a-f]{64}", record["sha256"] or ""):
+                raise origin.refusal(f"{path}.sha256", "a file needs its SHA-256 (64 hex digits)")
+        records[record["key"]] = (path, record)
+    wanted: dict[str, dict] = {}
+
+    def plan(block: dict, path: str, key: str | None, key_path: str) -> str:
+        if key is None:
+            key, key_path = _image_key(block), path
+        if key in wanted:
+            return key
+        record_path, record = records.get(key, (None, None))
+        source = record if record is not None else block
+        values = {
+            "import_key": key,
+            "alt_text": source["alt"],
+            "credit": source["credit"],
+            "is_file_photo": source["file_photo"],
+            "source_url": (record or {}).get("source_url") or "",
+        }
+        try:
+            check_values(Image, values, blank_allowed=frozenset({"alt_text"}))
+        except InvalidValue as error:
+            name = IMAGE_DOCUMENT_KEYS.get(error.name, error.name)
+            at = key_path if name == "key" else f"{record_path or path}.{name}"
+            raise origin.refusal(at, error.message) from None
+        wanted[key] = values
+        return key
+
+    hero_key = None
+    if document.get("hero_image"):
+        given = document.get("hero_image_key")
+        hero_key = plan(document["hero_image"], "hero_image", given, "hero_image_key")
+    entry_keys = []
+    for index, entry in enumerate(document["entries"]):
+        given = entry.get("image_keys")
+        keys = []
+        for position, block in enumerate(entry["blocks"]):
+            if block["type"] == "image":
+                n = len(keys)
+                key = given[n] if given else None
+                path = f"entries[{index}].blocks[{position}]"
+                keys.append(plan(block, path, key, f"entries[{index}].image_keys[{n}]"))
+        entry_keys.append(keys)
+    return PicturePlan(hero_key, entry_keys, wanted, records)
+
+
+def _images_by_key(
+    plan: PicturePlan, tally: Tally, *, files: Files, overwrite: bool, origin: Origin
+) -> dict[str, Image]:
+    """Every picture the document uses, found or created (two or three queries, plus a save per
+    picture a backup changes)."""
+    keys = sorted(plan.wanted)  # one insert order for every import: concurrent ones never deadlock
+    # The exclude() repeats the partial index's condition so SQLite can use the index.
+    existing = Image.objects.filter(import_key__in=keys).exclude(import_key="")
+    found = {img.import_key: img for img in existing.order_by()}
+    found.update(_admin_images(plan, [key for key in keys if key not in found]))
+    missing = []
+    for key in keys:
+        values = plan.wanted[key]
+        record_path, record = plan.records.get(key, (None, None))
+        if key in found:
+            image = found[key]
+            outcome = _update_image(image, values, record, record_path, files, overwrite, origin)
+            tally.add("images", outcome)
+            if outcome == "kept":
+                tally.notes.append(f"image {key}: kept an editor's changes")
+            continue
+        image = Image(**values)
+        if record is not None and record["file"] is not None:
+            _attach(image, record, record_path, files, origin)
+        missing.append(image)
+    for image in Image.objects.bulk_create(missing):
+        found[image.import_key] = image
+    tally.add("images", "created", len(missing))
+    return found
+
+
+def _admin_images(plan: PicturePlan, keys: list[str]) -> dict[str, Image]:
+    """Pictures a backup names "image-<id>" (made in the admin, without an import key): the
+    picture with that id, if it still is that picture."""
+    by_id = {}
+    for key in keys:
+        if (match := ADMIN_IMAGE_KEY_RE.fullmatch(key)) and key in plan.records:
+            by_id[int(match[1])] = key
+    if not by_id:
+        return {}
+    found = {}
+    for image in Image.objects.filter(pk__in=list(by_id), import_key=""):
+        record = plan.records[by_id[image.pk]][1]
+        if _same_picture(image, record):
+            found[by_id[image.pk]] = image
+    return found
+
+
+def _same_picture(image: Image, record: dict) -> bool:
+    if image.file and record["sha256"]:
+        try:
+            with image.file.open("rb") as handle:
+                return file_sha256(handle.read()) == record["sha256"]
+        except OSError:
+            return False
+    return not image.file and not record["file"] and image.alt_text == record["alt"]
+
+
+def _attach(image: Image, record: dict, path: str, files: Files, origin: Origin) -> bool:
+    """Give the picture the file the backup brings; False (and a note) if it brings none."""
+    try:
+        stored = files.store(record["file"], record["sha256"])
+    except BundleError as error:
+        raise origin.refusal(f"{path}.file", str(error)) from None
+    if stored is None:
+        origin.warn(
+            f"{path}.file",
+            f"“{record['file']}” is not in this file (export to a .zip to bring pictures); "
+            "imported without it",
+        )
+        return False
+    image.file.name, image.width, image.height = stored
+    # Pictures may be written in bulk, which skips the renditions made after an upload: make
+    # them once the import commits (a failure is logged; `make_renditions` repairs it).
+    transaction.on_commit(lambda: renditions.make_renditions(image), robust=True)
+    return True
+
+
+def _update_image(image, values, record, path, files, overwrite, origin) -> str:
+    """Bring a found picture up to date with a backup's record: the file it lacks is filled in;
+    what an editor may have changed (its fields, another file) only with `overwrite`. A text
+    seed never changes a picture."""
+    if record is None:
+        return "unchanged"
+    differs = [name for name in IMAGE_FIELDS if getattr(image, name) != values[name]]
+    # Stored under another name (storage renames a file whose name is taken): the same file if
+    # its content is.
+    other_file = (
+        record["file"] is not None
+        and image.file.name != record["file"]
+        and not (image.file and _same_picture(image, record))
+    )
+    if not differs and not other_file:
+        return "unchanged"
+    if overwrite:
+        for name in differs:
+            setattr(image, name, values[name])
+        if other_file:
+            _attach(image, record, path, files, origin)
+    elif not (other_file and not image.file and _attach(image, record, path, files, origin)):
+        return "kept"
+    image.save()  # touches every entry and hero showing it
+    return "updated"
+
+
+# What a backup's picture record sets of a picture found again (the file aside).
+IMAGE_FIELDS = ["alt_text", "credit", "is_file_photo", "source_url"]
+
+
+def _load_hero(
+    blog: Blog, block: dict | None, key: str | None, images: dict, tally: Tally, is_new: bool
+) -> None:
     hero = None if is_new else Caption.objects.filter(blog=blog, entry__isnull=True).first()
     if block is None:
         if hero is not None:
             tally.add("captions", "kept")
         return
-    image = images[_image_key(block)]
+    image = images[key]
     if hero is None:
         Caption.objects.bulk_create([Caption(blog=blog, image=image, text=block["caption"])])
         tally.add("captions", "created")
@@ -402,6 +868,25 @@ def _load_hero(blog: Blog, block: dict | None, images: dict, tally: Tally, is_ne
     else:
         Caption.objects.filter(pk=hero.pk).update(image=image, text=block["caption"])
         tally.add("captions", "updated")
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class EntryPlan:
+    """One entry of the document, checked: what the import writes of it."""
+
+    key: str
+    doc: dict
+    order: int
+    text_blocks: list
+    placed: list  # (position, image block)
+    content: str  # the content hash
+    flags: dict  # editorial fields a backup carries
+    pinned: bool | None
+    authors: list[int] | None  # user ids, when the document names authors
+    corrections: list[tuple] | None  # (text, author id, created_at), when it carries them
 
 
 def _entry_keys(entries: list[dict]) -> list[str]:
@@ -418,86 +903,168 @@ def _entry_keys(entries: list[dict]) -> list[str]:
     return keys
 
 
+def _entry_plans(entries: list[dict], users: dict[str, int], origin: Origin) -> list[EntryPlan]:
+    """Every entry's values, checked by the Entry (and Correction) fields before any write.
+
+    What the document gives is checked; a key made from the headline and an order counted here
+    always fit their fields. A text seed's entry is a headline and blocks: the quick path.
+    """
+    keys = _entry_keys(entries)
+    count = len(entries)
+    first_with_key: dict[str, int] = {}
+    plans = []
+    for index, (key, doc) in enumerate(zip(keys, entries, strict=True)):
+        if (other := first_with_key.setdefault(key, index)) != index:
+            raise origin.refusal(
+                f"entries[{index}].key", f"“{key}” is the key of entries[{other}] too"
+            )
+        given_order = doc.get("order")
+        order = given_order if given_order is not None else count - index
+        flags, authors, corrections = {}, None, None
+        values = {"headline": doc["headline"]}
+        try:
+            if len(doc) > 2:  # more than a headline and blocks: a backup's entry
+                flags, authors, corrections = _backup_fields(doc, users)
+                values.update(flags)
+                if doc.get("key"):
+                    values["import_key"] = key
+                if given_order is not None:
+                    values["order"] = order
+            check_values(Entry, values)
+        except InvalidValue as error:
+            name = ENTRY_DOCUMENT_KEYS.get(error.name, error.name)
+            raise origin.refusal(f"entries[{index}].{name}", error.message) from None
+        text_blocks, placed = body_markup.split_images(doc["blocks"])
+        plans.append(
+            EntryPlan(
+                key=key,
+                doc=doc,
+                order=order,
+                text_blocks=text_blocks,
+                placed=placed,
+                content=entry_content_hash(doc["headline"], doc["blocks"]),
+                flags=flags,
+                pinned=doc.get("is_pinned"),
+                authors=authors,
+                corrections=corrections,
+            )
+        )
+    return plans
+
+
+def _backup_fields(doc: dict, users: dict[str, int]) -> tuple[dict, list | None, list | None]:
+    """The editorial fields, authors and corrections a backup gives of an entry, read and
+    checked (InvalidValue naming the field)."""
+    flags = {}
+    if doc.get("status") is not None:
+        flags["status"] = doc["status"]
+    if "is_key_event" in doc:
+        flags["is_key_event"] = doc["is_key_event"]
+    if doc.get("published_at") is not None:
+        flags["published_at"] = from_document(
+            Entry._meta.get_field("published_at"), doc["published_at"]
+        )
+    authors = None
+    if "authors" in doc:
+        authors = sorted({users[name] for name in doc["authors"] if name in users})
+    corrections = None
+    if "corrections" in doc:
+        corrections = []
+        created_at = Correction._meta.get_field("created_at")
+        for n, correction in enumerate(doc["corrections"]):
+            try:
+                moment = from_document(created_at, correction["created_at"])
+                check_values(Correction, {"text": correction["text"], "created_at": moment})
+            except InvalidValue as error:
+                raise InvalidValue(f"corrections[{n}].{error.name}", error.message) from None
+            author = users.get(correction["author"]) if correction["author"] else None
+            corrections.append((correction["text"], author, moment))
+    return flags, authors, corrections
+
+
 def _load_entries(
     blog,
-    entries: list[dict],
+    plans: list[EntryPlan],
     images: dict,
+    image_keys: list[list[str]],
     *,
     overwrite: bool,
     tally: Tally,
     is_new: bool,
 ):
-    keys = _entry_keys(entries)
-    existing = (
-        {}
-        if is_new
-        else {
-            e.import_key: e
-            for e in blog.entries.exclude(import_key="").prefetch_related("captions__image")
-        }
-    )
+    people = any(p.authors is not None or p.corrections is not None for p in plans)
+    existing = {}
+    if not is_new:
+        current = blog.entries.exclude(import_key="").prefetch_related("captions__image")
+        if people:
+            current = current.prefetch_related("authors", "corrections")
+        existing = {e.import_key: e for e in current}
     # Exports of entries made in the admin carry "entry-<id>": find those by id.
-    by_id = (
-        {f"entry-{e.pk}": e for e in blog.entries.filter(import_key="")}
-        if any(k.startswith("entry-") for k in keys)
-        else {}
-    )
-    count = len(entries)
-    orders = [
-        doc["order"] if doc.get("order") is not None else count - i for i, doc in enumerate(entries)
-    ]
-    matched = [existing.pop(key, None) or by_id.pop(key, None) for key in keys]
+    by_id = {}
+    if any(p.key.startswith("entry-") for p in plans):
+        made_here = blog.entries.filter(import_key="")
+        if people:
+            made_here = made_here.prefetch_related("authors", "corrections")
+        by_id = {f"entry-{e.pk}": e for e in made_here}
+    matched = [existing.pop(p.key, None) or by_id.pop(p.key, None) for p in plans]
     # An entry whose headline was corrected at the source is the one left at the same place.
     leftover_by_order = {e.order: e for e in existing.values()}
     for index, entry in enumerate(matched):
-        if entry is None and (entry := leftover_by_order.pop(orders[index], None)):
+        if entry is None and (entry := leftover_by_order.pop(plans[index].order, None)):
             matched[index] = existing.pop(entry.import_key)
     now = timezone.now()
     creates, updates, new_captions, replaced = [], [], [], []
     pins: dict[str, bool] = {}  # import key -> the pin the document gives it
-    for key, doc, order, entry in zip(keys, entries, orders, matched, strict=True):
-        text_blocks, placed = body_markup.split_images(doc["blocks"])
-        content = entry_content_hash(doc["headline"], doc["blocks"])
-        flags = _entry_flags(doc)
-        if "is_pinned" in flags:
-            pins[key] = flags.pop("is_pinned")
+    for plan, keys, entry in zip(plans, image_keys, matched, strict=True):
+        if plan.pinned is not None:
+            pins[plan.key] = plan.pinned
+        placed = [(at, block, key) for (at, block), key in zip(plan.placed, keys, strict=True)]
         if entry is None:
             row = {
                 "blog_id": blog.pk,
-                "headline": doc["headline"],
-                "body": body_markup.serialize(text_blocks),
-                "body_blocks": text_blocks,
-                "order": order,
-                "import_key": key,
-                "import_hash": content,
+                "headline": plan.doc["headline"],
+                "body": body_markup.serialize(plan.text_blocks),
+                "body_blocks": plan.text_blocks,
+                "order": plan.order,
+                "import_key": plan.key,
+                "import_hash": plan.content,
                 "status": EntryStatus.PUBLISHED,
-                **flags,
+                **plan.flags,
             }
-            creates.append((row, placed))
+            creates.append((row, placed, plan))
             tally.add("entries", "created")
             continue
-        flags_changed = any(getattr(entry, name) != value for name, value in flags.items())
-        if entry.import_hash == content and entry.order == order and not flags_changed:
-            tally.add("entries", "unchanged")
+        flags_changed = any(getattr(entry, name) != value for name, value in plan.flags.items())
+        flags_changed = flags_changed or _people_changed(entry, plan)
+        in_place = entry.order == plan.order and not flags_changed
+        if entry.import_hash == plan.content and in_place:
+            tally.add("entries", "unchanged")  # the usual re-import: hashes alone tell
             continue
-        edited = entry.import_hash and entry.content_hash() != entry.import_hash
+        current = entry.content_hash()
+        if current == plan.content and in_place:
+            tally.add("entries", "unchanged")  # the document holds what the entry holds
+            continue
+        # An editor's change conflicts when the entry differs both from the document and from
+        # its last import (an entry made in the admin was never imported: any difference).
+        edited = current != plan.content and current != (entry.import_hash or plan.content)
         if edited and not overwrite:
             tally.add("entries", "kept")
             tally.notes.append(f"entry {entry.pk} “{entry.headline}”: kept an editor's changes")
-            pins.pop(key, None)
+            pins.pop(plan.key, None)
             continue
         if edited:
             tally.notes.append(
                 f"entry {entry.pk} “{entry.headline}”: overwrote an editor's changes"
             )
-        entry.headline, entry.body = doc["headline"], body_markup.serialize(text_blocks)
-        entry.body_blocks = text_blocks
-        entry.order, entry.import_hash = order, content
-        entry.import_key = key
-        for name, value in flags.items():
+        entry.headline = plan.doc["headline"]
+        entry.body = body_markup.serialize(plan.text_blocks)
+        entry.body_blocks = plan.text_blocks
+        entry.order, entry.import_hash = plan.order, plan.content
+        entry.import_key = plan.key
+        for name, value in plan.flags.items():
             setattr(entry, name, value)
         entry.version += 1
-        updates.append(entry)
+        updates.append((entry, plan))
         replaced.append(entry.pk)
         new_captions += [(entry, placed)]
         tally.add("entries", "updated")
@@ -506,14 +1073,16 @@ def _load_entries(
     changed = len(creates) + len(updates)
     top = Blog.objects.bump(blog.pk, changed) if changed else 0
     revisions = iter(range(top - changed + 1, top + 1))
-    for row, _ in creates:
+    for row, _, _ in creates:
         row.update(revision=next(revisions), created_at=now, updated_at=now)
         _derive_row(row, now)
-    for entry in updates:
+    for entry, _ in updates:
         entry.revision = next(revisions)
         derived = _derive_row(vars(entry), now)
         entry.sort_key, entry.is_scheduled = derived["sort_key"], derived["is_scheduled"]
-    insert_rows(Entry, [row for row, _ in creates])
+    # Oldest first, as if written one by one: entries tied in stream order keep their order by
+    # id, which a restored backup then exports in the same order again.
+    insert_rows(Entry, [row for row, _, _ in reversed(creates)])
     ids = dict(blog.entries.values_list("import_key", "id")) if creates else {}
     reason = f"import {blog.source_name or blog.slug}"
     if creates:
@@ -530,28 +1099,32 @@ def _load_entries(
                     "history_type": "+",
                     "history_change_reason": reason,
                 }
-                for row, _ in creates
+                for row, _, _ in reversed(creates)
             ],
         )
     if updates:
-        Entry.objects.bulk_update(updates, [*ENTRY_IMPORT_FIELDS, "version", "revision"])
-        Entry.history.bulk_history_create(updates, update=True, default_change_reason=reason)
+        entries = [entry for entry, _ in updates]
+        Entry.objects.bulk_update(entries, [*ENTRY_IMPORT_FIELDS, "version", "revision"])
+        Entry.history.bulk_history_create(entries, update=True, default_change_reason=reason)
         tally.add("captions", "deleted", Caption.objects.filter(entry_id__in=replaced).delete()[0])
-    placements = [(ids[row["import_key"]], placed) for row, placed in creates]
+    placements = [(ids[row["import_key"]], placed) for row, placed, _ in creates]
     placements += [(entry.pk, placed) for entry, placed in new_captions]
     captions = [
         {
             "blog_id": blog.pk,
             "entry_id": entry_id,
-            "image_id": images[_image_key(block)].pk,
+            "image_id": images[key].pk,
             "text": block["caption"],
             "position": position,
         }
         for entry_id, placed in placements
-        for position, block in placed
+        for position, block, key in placed
     ]
     insert_rows(Caption, captions)
     tally.add("captions", "created", len(captions))
+    written = [(ids[row["import_key"]], plan) for row, _, plan in creates]
+    written += [(entry.pk, plan) for entry, plan in updates]
+    _load_people(written, reason, replacing=[entry.pk for entry, _ in updates])
     _load_pins(blog, pins)
 
     # Entries the source no longer has: drop the untouched ones, keep what editors changed.
@@ -564,6 +1137,45 @@ def _load_entries(
         else:
             entry.delete()
             tally.add("entries", "deleted")
+
+
+def _people_changed(entry: Entry, plan: EntryPlan) -> bool:
+    """Whether a backup's authors or corrections differ from the entry's (both prefetched)."""
+    if plan.authors is not None and sorted(a.pk for a in entry.authors.all()) != plan.authors:
+        return True
+    if plan.corrections is not None:
+        current = [(c.text, c.author_id, c.created_at) for c in entry.corrections.all()]
+        return current != plan.corrections
+    return False
+
+
+def _load_people(written: list[tuple[int, EntryPlan]], reason: str, *, replacing: list[int]):
+    """Authors and corrections a backup gives, for the entries written (a few queries)."""
+    replacing = set(replacing)
+    with_authors = [(pk, plan) for pk, plan in written if plan.authors is not None]
+    with_corrections = [(pk, plan) for pk, plan in written if plan.corrections is not None]
+    through = Entry.authors.through
+    if with_authors:
+        through.objects.filter(
+            entry_id__in=[pk for pk, _ in with_authors if pk in replacing]
+        ).delete()
+        rows = [
+            through(entry_id=pk, user_id=user) for pk, plan in with_authors for user in plan.authors
+        ]
+        through.objects.bulk_create(rows)
+    if with_corrections:
+        Correction.objects.filter(
+            entry_id__in=[pk for pk, _ in with_corrections if pk in replacing]
+        ).delete()
+        # bulk_create, not save(): the entries take their revision with this import already.
+        made = Correction.objects.bulk_create(
+            [
+                Correction(entry_id=pk, text=text, author_id=author, created_at=created_at)
+                for pk, plan in with_corrections
+                for text, author, created_at in plan.corrections
+            ]
+        )
+        Correction.history.bulk_history_create(made, default_change_reason=reason)
 
 
 # What an import writes of an entry it updates (with the revision and version it takes).
@@ -660,16 +1272,3 @@ def insert_rows(model, rows: list[dict]) -> None:
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     with conn.cursor() as cursor:
         cursor.executemany(sql, values)
-
-
-def _entry_flags(doc: dict) -> dict:
-    """Editorial fields a JSON backup carries; text seeds carry none."""
-    flags = {}
-    if doc.get("status") is not None:
-        flags["status"] = doc["status"]
-    for name in ("is_key_event", "is_pinned"):
-        if name in doc:
-            flags[name] = doc[name]
-    if doc.get("published_at") is not None:
-        flags["published_at"] = parse_datetime(doc["published_at"])
-    return flags

@@ -195,7 +195,7 @@ def quoted(text: str) -> str:
     return f"“{text[: QUOTE_IN_WARNING - 1].rstrip()}…”"
 
 
-def read_bytes(data: bytes, *, warnings: list | None = None) -> dict:
+def read_bytes(data: bytes, *, warnings: list | None = None, lines: dict | None = None) -> dict:
     if not data.strip():
         raise ReaderError("the file is empty", 1)
     if len(data) > MAX_BYTES:
@@ -208,7 +208,7 @@ def read_bytes(data: bytes, *, warnings: list | None = None) -> dict:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ReaderError(f"not UTF-8 text (byte 0x{data[error.start]:02x})", line) from None
-    return read_text(text, warnings=warnings)
+    return read_text(text, warnings=warnings, lines=lines)
 
 
 def detect_format(text: str) -> str:
@@ -227,16 +227,20 @@ def _detect(groups: list[list[tuple[int, str]]]) -> str:
     return "A"
 
 
-def read_text(text: str, *, warnings: list | None = None) -> dict:
+def read_text(text: str, *, warnings: list | None = None, lines: dict | None = None) -> dict:
+    """The document of `text`. With `lines`, it is filled with the line each part of the
+    document came from, by its path ("title", "entries[3]", "entries[3].blocks[1]"), so that a
+    value the database refuses later can be reported at its line."""
+    lines = {} if lines is None else lines
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     groups = _groups(text)
     if not groups:
         raise ReaderError("the file is empty", 1)
     notes: list[ReaderWarning] = []
     if _detect(groups) == "B":
-        document = _read_b(groups, notes)
+        document = _read_b(groups, notes, lines)
     else:
-        document = _read_a(groups, notes)
+        document = _read_a(groups, notes, lines)
     if warnings is not None:
         notes.sort(key=lambda note: note.line)
         if len(notes) > MAX_WARNINGS:
@@ -442,7 +446,7 @@ def _empty_document(fmt: str) -> dict:
     }
 
 
-def _read_a(groups, notes: list) -> dict:
+def _read_a(groups, notes: list, lines: dict) -> dict:
     document = _empty_document("A")
     last_line = groups[-1][-1][0]
     units = _units(groups, notes, last_line=last_line, images=True)
@@ -451,6 +455,7 @@ def _read_a(groups, notes: list) -> dict:
         line = units[0].line if units else groups[0][0][0]
         raise ReaderError(f"expected the blog's title on the first line, found {found}", line)
     document["title"] = units[0].text
+    lines["title"] = units[0].line
     index = 1
     # The standfirst is the one line after the title, unless that line already opens an entry.
     # Whatever its punctuation, it cannot open one when the hero image, the key points or the
@@ -469,6 +474,7 @@ def _read_a(groups, notes: list) -> dict:
             )
         ):
             document["standfirst"] = units[index].text
+            lines["standfirst"] = units[index].line
             index += 1
     if document["standfirst"] is None:
         notes.append(ReaderWarning(units[0].line, "no standfirst line after the title"))
@@ -476,10 +482,10 @@ def _read_a(groups, notes: list) -> dict:
         notes.append(
             ReaderWarning(units[-1].line, "no Source: line at the end; imported without one")
         )
-    return _read_body(document, units, index, notes)
+    return _read_body(document, units, index, notes, lines)
 
 
-def _read_b(groups, notes: list) -> dict:
+def _read_b(groups, notes: list, lines: dict) -> dict:
     document = _empty_document("B")
     header_line, header = groups[0][0]
     taken = 1
@@ -493,12 +499,13 @@ def _read_b(groups, notes: list) -> dict:
             )
             header, taken = f"{header} {following}", 2
     _read_b_header(document, header, header_line, notes)
+    lines.update(dict.fromkeys(("title", "date", "published", "updated"), header_line))
     rest = [groups[0][taken:], *groups[1:]]
     rest = [group for group in rest if group]
     if not rest:
         raise ReaderError("the blog has a title but no entries", header_line)
     units = _units(rest, notes, last_line=rest[-1][-1][0], images=False)
-    return _read_body(document, units, 0, notes)
+    return _read_body(document, units, 0, notes, lines)
 
 
 def _read_b_header(document: dict, header: str, line: int, notes: list) -> None:
@@ -683,10 +690,11 @@ def _key_points_heading(units: list[Unit], index: int, notes: list, *, guess: bo
     return False
 
 
-def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> dict:
+def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines: dict) -> dict:
     """From after the header: hero, key points, intro, closed notice, entries, source."""
     if index < len(units) and units[index].kind == "image":
         document["hero_image"] = units[index].block
+        lines["hero_image"] = units[index].line
         index += 1
     # The key points come first: their heading would otherwise open an entry of its own.
     has_heading = index < len(units) and _key_points_heading(
@@ -695,6 +703,7 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
     if has_heading:
         index += 1
     if index < len(units) and units[index].kind == "list":
+        lines["key_points"] = units[index].line
         document["key_points"].extend(units[index].block["items"])
         if not has_heading and document["format"] == "B":
             notes.append(
@@ -720,6 +729,7 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
                 f"{quoted(units[index].text)} has no closing colon; imported as the intro",
             )
         )
+        lines[f"intro[{len(document['intro'])}]"] = units[index].line
         document["intro"].append(units[index].text)
         index += 1
     # Entries come after the closed notice: lines before it are intro, however headline-like.
@@ -739,6 +749,7 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
                 )
             )
         elif unit.kind == "list":
+            lines.setdefault("key_points", unit.line)
             document["key_points"].extend(unit.block["items"])
             if document["intro"] or document["closed_notice"]:
                 notes.append(
@@ -746,6 +757,7 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
                 )
         elif unit.kind == "image" and document["hero_image"] is None:
             document["hero_image"] = unit.block
+            lines["hero_image"] = unit.line
             notes.append(
                 ReaderWarning(unit.line, "image after text at the top read as the hero image")
             )
@@ -753,11 +765,14 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
             pending_images.append(unit)
         elif unit.kind == "source":
             document["source"] = unit.text
+            lines["source"] = unit.line
         elif unit.kind == "line" and KEY_POINTS_RE.fullmatch(unit.text):
             pass  # a heading whose list is already in
         elif document["closed_notice"] is None and CLOSED_RE.search(unit.text):
             document["closed_notice"] = unit.text
+            lines["closed_notice"] = unit.line
         else:
+            lines[f"intro[{len(document['intro'])}]"] = unit.line
             document["intro"].append(unit.text)
         index += 1
     if first_entry >= len(units):
@@ -769,6 +784,8 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
         unit = units[index]
         if index in starts:
             entry = {"headline": unit.text, "blocks": []}
+            where = f"entries[{len(document['entries'])}]"
+            lines[where] = unit.line
             document["entries"].append(entry)
             if pending_images:
                 # Only the hero comes before the entries: a later picture has lost its place,
@@ -781,13 +798,15 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list) -> di
                             "the first entry",
                         )
                     )
-                entry["blocks"].extend(image.block for image in pending_images)
+                for image in pending_images:
+                    lines[f"{where}.blocks[{len(entry['blocks'])}]"] = image.line
+                    entry["blocks"].append(image.block)
                 pending_images = []
         elif unit.kind == "source":
             document["source"] = unit.text
-        elif unit.kind == "line":
-            entry["blocks"].append(_line_block(unit.text))
+            lines["source"] = unit.line
         else:
-            entry["blocks"].append(unit.block)
+            lines[f"{where}.blocks[{len(entry['blocks'])}]"] = unit.line
+            entry["blocks"].append(_line_block(unit.text) if unit.kind == "line" else unit.block)
         index += 1
     return document
