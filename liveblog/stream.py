@@ -229,9 +229,13 @@ def entry_page(blog: Blog, listing: Listing) -> EntryPage:
 def mark_days(entries: list[Entry], blog: Blog) -> None:
     """Set `starts_day` on each timed entry whose day (in the blog's zone) differs from the one
     shown before it, so the page prints a date line where the day changes. The script redoes
-    this in the browser as entries arrive."""
+    this in the browser as entries arrive. The pinned entry carries none."""
     previous = None
     for entry in entries:
+        if entry.is_pinned:
+            # Above the stream, out of its time order: it would split a day in two.
+            entry.starts_day = False
+            continue
         day = entry.published_at.astimezone(blog.zone).date() if entry.published_at else None
         entry.starts_day = day is not None and day != previous
         previous = day or previous

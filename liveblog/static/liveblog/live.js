@@ -143,12 +143,14 @@
     });
   }
 
-  /* A date line on the first entry of each day, as the server marks them on a page. */
+  /* A date line on the first entry of each day, as the server marks them on a page (none on
+   * the pinned entry: above the stream, out of its time order, it would split a day in two). */
   function redrawDays() {
     let previous = null;
     articles().forEach((article) => {
       const line = article.querySelector(":scope > .entry__header > .entry__day");
-      const day = article.dataset.day || null;
+      const pinned = article.dataset.pinned === "1";
+      const day = pinned ? null : article.dataset.day || null;
       if (line) line.hidden = !day || day === previous;
       if (day) previous = day;
     });
