@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -1086,8 +1087,9 @@ def _load_entries(
     ids = dict(blog.entries.values_list("import_key", "id")) if creates else {}
     reason = f"import {blog.source_name or blog.slug}"
     if creates:
-        # The history's first line for each, written as rows like the entries themselves.
-        history = Entry.history.model
+        # The history's first line for each, written as rows like the entries themselves
+        # (the model by name: Entry.history builds a new manager class on every access).
+        history = apps.get_model("liveblog", "HistoricalEntry")
         tracked = {f.attname for f in history._meta.concrete_fields}
         insert_rows(
             history,
