@@ -416,6 +416,15 @@ def live_headers(key: BlogState, max_age: int) -> dict[str, str]:
 
 def digest_etag(*parts) -> str:
     """A strong ETag over arbitrary parts (for representations that depend on the caller)."""
+    try:
+        return _digest_etag(parts)
+    except TypeError:  # unhashable parts: computed each time
+        return _digest_etag.__wrapped__(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest_etag(parts: tuple) -> str:
+    # Remembered: every anonymous poller of a blog asks for the same parts until it changes.
     raw = json.dumps(parts, default=str, sort_keys=True)
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
