@@ -261,6 +261,10 @@ LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 102
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How often the live desk asks whether colleagues changed the stream (a 304 when not), and how
+# long an editor's "is editing this entry" lasts without a heartbeat.
+LIVEBLOG_DESK_POLL_SECONDS = env_int("LIVEBLOG_DESK_POLL_SECONDS", 5)
+LIVEBLOG_DESK_PRESENCE_SECONDS = env_int("LIVEBLOG_DESK_PRESENCE_SECONDS", 30)
 # How long a cached response or fragment may stay in the cache. Keys carry the blog's state, so
 # this only bounds how long superseded copies occupy memory; it never makes a page stale.
 LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
@@ -329,6 +333,18 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # Embedded posts and videos, framed only once a reader asks for one (liveblog/embeds.js):
+        # the players' origins, as liveblog/body.py EMBED_FRAME_ORIGINS lists them (a test checks).
+        "frame-src": [
+            SELF,
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+            "https://platform.twitter.com",
+            "https://www.instagram.com",
+            "https://www.tiktok.com",
+            "https://www.facebook.com",
+            "https://embed.bsky.app",
+        ],
     }
 }
 

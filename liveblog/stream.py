@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
 
+from liveblog import body
 from liveblog.models import Blog, Caption, Entry
 
 # Positions and revisions in URLs: whole numbers no database column would overflow on.
@@ -74,11 +75,14 @@ def plain_text(blocks: list[dict]) -> str:
     for block in blocks:
         kind = block["type"]
         if kind == "paragraph":
-            parts.append(block["text"])
+            parts.append(body.inline_text(block["text"]))
         elif kind == "list":
-            parts.extend(block["items"])
+            parts.extend(body.inline_text(item) for item in block["items"])
         elif kind == "link":
             parts.append(block["text"])
+        elif kind == "quote":
+            said = body.inline_text(block["text"])
+            parts.append(f"“{said}” — {block['attribution']}" if block["attribution"] else said)
     return "\n\n".join(parts)
 
 

@@ -222,6 +222,18 @@ class InteractiveBlock(serializers.Serializer):
     title = serializers.CharField()
 
 
+class QuoteBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["quote"])
+    text = serializers.CharField(help_text="With inline markup, as paragraphs.")
+    attribution = serializers.CharField(help_text="Who said it; empty when not given.")
+
+
+class EmbedBlock(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["embed"])
+    provider = serializers.ChoiceField(choices=list(body_markup.EMBED_PROVIDERS))
+    url = serializers.CharField(help_text="The post or video on the provider's site.")
+
+
 class ImageBlock(serializers.Serializer):
     type = serializers.ChoiceField(choices=["image"])
     caption_id = serializers.IntegerField()
@@ -239,6 +251,8 @@ BLOCKS_SCHEMA = PolymorphicProxySerializer(
         "list": ListBlock,
         "link": LinkBlock,
         "interactive": InteractiveBlock,
+        "quote": QuoteBlock,
+        "embed": EmbedBlock,
         "image": ImageBlock,
     },
     resource_type_field_name="type",

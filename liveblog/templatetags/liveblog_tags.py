@@ -43,3 +43,24 @@ def safe_url(url: str) -> str:
 def absolute(context, url: str) -> str:
     """An absolute URL for social metadata (which must not be relative)."""
     return context["request"].build_absolute_uri(url) if url else ""
+
+
+@register.filter
+def inline(text: str):
+    """Paragraph, list item or quote text with its inline markup (links, emphasis) as HTML,
+    everything else escaped (body.inline_html)."""
+    return body.inline_html(text or "")
+
+
+@register.inclusion_tag("liveblog/_embed_block.html")
+def embed(block: dict) -> dict:
+    """An embed as a privacy placeholder: the provider, a link, and a button that loads the
+    provider's player (liveblog/embeds.js); nothing is fetched from the provider before that."""
+    url = body.safe_url(block.get("url", ""))
+    provider = body.embed_provider(url)
+    return {
+        "provider": provider or "link",
+        "label": body.embed_label(provider) if provider else url,
+        "url": url,
+        "frame": body.embed_frame_url(url),
+    }
