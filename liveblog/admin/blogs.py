@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from liveblog.desk import views as desk_views
 
 from liveblog import forms
 from liveblog.admin.display import (
@@ -62,6 +65,7 @@ class BlogAdmin(EditorialAdmin):
         "entry_count",
         "key_event_count",
         "last_updated",
+        "desk_link",
         "view_link",
     ]
     list_filter = ["status", ("coverage_date", admin.DateFieldListFilter)]
@@ -144,6 +148,10 @@ class BlogAdmin(EditorialAdmin):
     class Media:
         css = {"all": ["liveblog/admin/changelist.css"]}
 
+    def get_urls(self):
+        # The live desk of each blog: admin/liveblog/blog/<id>/desk/ (liveblog/desk/views.py).
+        return desk_views.urls() + super().get_urls()
+
     def get_queryset(self, request):
         return (
             super()
@@ -172,6 +180,12 @@ class BlogAdmin(EditorialAdmin):
     def last_updated(self, blog: Blog):
         return in_zone(blog.changed_at, blog.zone)
 
+    @admin.display(description=_("live desk"))
+    def desk_link(self, blog: Blog):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:liveblog_blog_desk", args=[blog.pk]), _("Desk")
+        )
+
     @admin.display(description="on the site")
     def view_link(self, blog: Blog):
         label = "View on site" if blog.is_public else "Preview (draft)"
@@ -182,7 +196,10 @@ class BlogAdmin(EditorialAdmin):
         if not blog.pk:
             return "Save the blog first, then add entries."
         return format_html(
+            '<a href="{}"><strong>{}</strong></a> · '
             '<a href="{}">{} entries, {} key events</a> · <a href="{}">add an entry</a>',
+            reverse("admin:liveblog_blog_desk", args=[blog.pk]),
+            _("Open the live desk"),
             entry_changelist_url(blog__id__exact=blog.pk),
             blog.entry_count,
             blog.key_event_count,
