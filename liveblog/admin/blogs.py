@@ -6,8 +6,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from liveblog.desk import views as desk_views
-
 from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
@@ -18,6 +16,7 @@ from liveblog.admin.display import (
     in_zone,
     verb_action,
 )
+from liveblog.desk import views as desk_views
 from liveblog.models import ATTENTION_REASONS, Blog, BlogStatus, Caption, Entry
 
 
