@@ -140,8 +140,8 @@ def test_a_text_update_takes_one_action_and_reaches_readers_within_a_poll(
 
     wait_for_text(reader, "#entries .entry__headline", "Waves breach the sea wall")
     latency = time.monotonic() - published
-    print(f"\nDESK actions to a published text update: {counter.actions}")
-    print(f"DESK reader saw the new entry {latency:.2f} s after publishing (poll interval 1 s)")
+    print(f"\nDESK actions to a published text update: {counter.actions}")  # noqa: T201  (the figures the report quotes)
+    print(f"DESK reader saw the new entry {latency:.2f} s after publishing (poll interval 1 s)")  # noqa: T201  (the figures the report quotes)
     assert counter.actions == 1
     # One poll interval, plus the time to fetch and render the change.
     assert latency < 1 + 1.5
@@ -183,7 +183,7 @@ def test_a_photo_update_in_two_actions(browser, live_server, editors, blog, tmp_
     )
     assert kinds == ["P", "FIGURE", "P"]
     # The refused attempt aside, the editor chose a file and pressed Publish.
-    print(f"\nDESK actions to a published photo update: {counter.actions} (plus typing)")
+    print(f"\nDESK actions to a published photo update: {counter.actions} (plus typing)")  # noqa: T201  (the figures the report quotes)
     assert counter.actions <= 5
     # The one console error is the refused attempt's 400 answer.
     assert all("400" in error for error in page.console_errors), page.console_errors
