@@ -88,7 +88,7 @@ class SecondsSplitDateTimeField(forms.SplitDateTimeField):
 class EntryAdminForm(forms.ModelForm):
     """The entry form, refusing to save over a change made since it was opened."""
 
-    body = BodyField(required=False, help_text=body_markup.HELP_TEXT)
+    body = BodyField(required=False, help_text=body_markup.EDITOR_HELP_TEXT)
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:

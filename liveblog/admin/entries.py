@@ -5,10 +5,9 @@ from collections import Counter
 
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm
+from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, SelectMultiple
 from django.http import HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +23,7 @@ from liveblog.admin.display import (
     in_zone,
     verb_action,
 )
+from liveblog.desk import forms as desk_forms
 from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
 
 
@@ -156,7 +156,6 @@ class EntryAdmin(EditorialAdmin):
     search_fields = ["headline", "body"]
     ordering = ["-is_pinned", "-sort_key", "-id"]
     autocomplete_fields = ["blog"]
-    filter_horizontal = ["authors"]
     formfield_overrides = {
         models.DateTimeField: {
             "form_class": forms.SecondsSplitDateTimeField,
@@ -333,7 +332,10 @@ class EntryAdmin(EditorialAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "authors":
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True).order_by("username")
+            # A compact list by full name, as on the live desk (not two boxes of usernames).
+            kwargs["queryset"] = desk_forms.author_choices()
+            kwargs["form_class"] = desk_forms.AuthorChoiceField
+            kwargs["widget"] = SelectMultiple(attrs={"size": 4, "class": "lb-authors"})
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changelist_form(self, request, **kwargs):

@@ -291,10 +291,16 @@
   // --- the stream: follows colleagues without disturbing what is typed -------------------------
   let pollTimer = null;
   let polling = false;
+  let again = false;
 
   async function refresh() {
-    if (polling) return;
+    if (polling) {
+      // A change of ours may have landed after the poll under way was answered: ask once more.
+      again = true;
+      return;
+    }
     polling = true;
+    again = false;
     window.clearTimeout(pollTimer);
     try {
       const response = await fetch(config.streamUrl, {
@@ -311,7 +317,7 @@
       // Offline for a moment: the next poll tries again.
     } finally {
       polling = false;
-      pollTimer = window.setTimeout(refresh, config.pollSeconds * 1000);
+      pollTimer = window.setTimeout(refresh, again ? 0 : config.pollSeconds * 1000);
     }
   }
 
