@@ -294,6 +294,27 @@ def test_preview_renders_the_readers_template_and_saves_nothing(editor_client, b
     assert not Entry.objects.exists() and not Image.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"headline": "x" * 5000, "body": "\x00"},
+        {"has_photo": "1", "photo_position": "²", "existing_image": "9" * 40},
+        {"existing_image": "-1", "photo_position": "1e9"},
+        {},
+    ],
+)
+def test_preview_takes_hostile_input_without_an_error(editor_client, blog, fields):
+    assert editor_client.post(url("_preview", blog.pk), fields).status_code == 200
+
+
+def test_hostile_composer_input_is_a_clear_400(editor_client, blog):
+    response = editor_client.post(
+        url("_post", blog.pk), {"action": "publish", "headline": "a\x00b", "body": "\x00"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"headline", "body"}
+
+
 # --- the stream ---------------------------------------------------------------------------------
 
 

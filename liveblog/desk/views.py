@@ -299,6 +299,12 @@ def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
     )
 
 
+def small_number(value: str | None, default: int = 1) -> int:
+    """A whole number a preview may use (ASCII digits, a few of them), else `default`."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else default
+
+
 @desk_view()
 @require_POST
 def desk_preview(request: HttpRequest, blog: Blog) -> HttpResponse:
@@ -324,12 +330,10 @@ def desk_preview(request: HttpRequest, blog: Blog) -> HttpResponse:
             credit=request.POST.get("credit", ""),
             is_file_photo=request.POST.get("is_file_photo") in ("on", "true", "1"),
         )
-        existing = request.POST.get("existing_image", "")
-        if existing.isdigit():
+        if existing := small_number(request.POST.get("existing_image"), default=0):
             picture = Image.objects.filter(pk=existing).first() or picture
         caption = Caption(image=picture, text=request.POST.get("caption", ""))
-        position = request.POST.get("photo_position", "1")
-        position = int(position) if position.isdigit() else 1
+        position = small_number(request.POST.get("photo_position"))
         placed = [(position, {"type": "image", "caption_obj": caption})]
     entry.shown_blocks = body_markup.place_images(blocks, placed)
     entry.starts_day = False
