@@ -152,9 +152,14 @@
   });
 
   form.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    if (event.key !== "Enter") return;
+    if (event.ctrlKey || event.metaKey) {
       event.preventDefault();
       send("publish");
+    } else if (event.target === form.elements.headline) {
+      // Enter after the headline goes on to the body; it does not publish a half-written update.
+      event.preventDefault();
+      form.elements.body.focus();
     }
   });
 
@@ -522,6 +527,16 @@
   }
   streamBox.addEventListener("click", onStreamClick);
   olderBox.addEventListener("click", onStreamClick);
+
+  // A closed tab frees the entries it had open at once, rather than when the note times out.
+  window.addEventListener("pagehide", function () {
+    for (const open of document.querySelectorAll(".desk-entry[data-editing]")) {
+      const data = new FormData();
+      data.append("release", "1");
+      data.append("csrfmiddlewaretoken", csrf);
+      navigator.sendBeacon(open.dataset.url + "presence/", data);
+    }
+  });
 
   restore();
   pollTimer = window.setTimeout(refresh, config.pollSeconds * 1000);
