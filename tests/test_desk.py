@@ -550,3 +550,9 @@ def test_full_names_of_users_without_one_fall_back_to_the_username(blog):
     user = User.objects.create_user("nameless", is_staff=True)
     presence.hold(blog.pk, 1, user)
     assert presence.editors(blog.pk) == {1: ["nameless"]}
+
+
+def test_the_entry_forms_authors_are_a_compact_list_by_full_name(editor_client, other_editor):
+    page = editor_client.get(reverse("admin:liveblog_entry_add")).content.decode()
+    assert "Olena Koval" in page
+    assert 'class="lb-authors"' in page and "selectfilter" not in page.lower()
