@@ -1,6 +1,8 @@
 // Live preview of the entry body while an editor types. Mirrors liveblog/body.py parse():
 // blocks separated by blank lines; "- " lists; [text](address) links; [interactive: title].
-// Pictures are captions, so only the server preview (after saving) shows them.
+// Pictures are captions, so only the server preview (after saving) shows them. Inline links and
+// emphasis, quotes and embeds (docs/desk.md) show here as typed; the server preview and the live
+// desk's Preview render them with the reader's templates.
 "use strict";
 (function () {
   const LINK = /^\[([\s\S]*)\]\(([^\s()]*)\)$/;
