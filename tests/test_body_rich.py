@@ -274,3 +274,35 @@ def test_the_reader_page_shows_links_emphasis_quotes_and_placeholders(client):
     assert html.count("data-embed-load") == 2
     assert "<iframe" not in html
     assert "embeds.js" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "frame"),
+    [
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+        (
+            "https://x.com/someone/status/1234567890",
+            "https://platform.twitter.com/embed/Tweet.html?id=1234567890&dnt=true",
+        ),
+        (
+            "https://bsky.app/profile/did:plc:abc123xyz/post/3kabcdefgh",
+            "https://embed.bsky.app/embed/did:plc:abc123xyz/app.bsky.feed.post/3kabcdefgh",
+        ),
+        ("https://bsky.app/profile/someone.bsky.social/post/3kabcdefgh", ""),
+        ("https://mastodon.social/@someone/112233445566778899", ""),
+        ("https://example.com/video/1", ""),
+    ],
+)
+def test_players_are_framed_from_the_listed_origins_only(url, frame):
+    assert body.embed_frame_url(url) == frame
+    if frame:
+        assert any(frame.startswith(origin + "/") for origin in body.EMBED_FRAME_ORIGINS)
+
+
+@pytest.mark.django_db
+def test_feeds_carry_the_embeds_link_without_a_button(client):
+    blog = make_blog(slug="feed-rich")
+    make_entry(blog, body="https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+    xml = client.get(f"/{blog.slug}/feed/").content.decode()
+    assert "youtube.com/watch?v=dQw4w9WgXcQ" in xml
+    assert "data-embed-load" not in xml and "data-embed-frame" not in xml

@@ -52,15 +52,16 @@ def inline(text: str):
     return body.inline_html(text or "")
 
 
-@register.inclusion_tag("liveblog/_embed_block.html")
-def embed(block: dict) -> dict:
+@register.inclusion_tag("liveblog/_embed_block.html", takes_context=True)
+def embed(context, block: dict) -> dict:
     """An embed as a privacy placeholder: the provider, a link, and a button that loads the
-    provider's player (liveblog/embeds.js); nothing is fetched from the provider before that."""
+    provider's player (liveblog/embeds.js); nothing is fetched from the provider before that.
+    In feeds (`in_feed`), where no script runs, the link alone."""
     url = body.safe_url(block.get("url", ""))
     provider = body.embed_provider(url)
     return {
         "provider": provider or "link",
         "label": body.embed_label(provider) if provider else url,
         "url": url,
-        "frame": body.embed_frame_url(url),
+        "frame": "" if context.get("in_feed") else body.embed_frame_url(url),
     }
