@@ -138,6 +138,7 @@ def test_schedule_reads_the_time_in_the_blogs_zone(editor_client, blog):
         ({"action": "schedule", "headline": "x"}, "publish_at"),
         ({"action": "schedule", "headline": "x", "publish_at": "2001-01-01T10:00"}, "publish_at"),
         ({"action": "schedule", "headline": "x", "publish_at": "not a time"}, "publish_at"),
+        ({"action": "schedule", "headline": "x", "publish_at": "9999-12-31T23:59"}, "publish_at"),
         ({"action": "publish", "headline": ""}, "headline"),
         ({"action": "publish", "headline": "x" * 301}, "headline"),
         ({"action": "explode", "headline": "x"}, "action"),

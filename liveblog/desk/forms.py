@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from liveblog import body as body_markup
 from liveblog import uploads
 from liveblog.forms import BodyField, EntryAdminForm
-from liveblog.models import Entry, Image
+from liveblog.models import Entry, Image, validate_showable_time
 
 PUBLISH, DRAFT, SCHEDULE = "publish", "draft", "schedule"
 
@@ -52,6 +52,8 @@ class ComposerForm(forms.Form):
         label=_("Schedule for"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        # The model field's own rule (this form is not a ModelForm): times pages can show.
+        validators=[validate_showable_time],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     photo = uploads.PictureField(label=_("Photo"), required=False)
