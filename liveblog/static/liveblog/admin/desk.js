@@ -406,7 +406,7 @@
   function button(label, primary) {
     const node = document.createElement("button");
     node.type = "button";
-    node.className = primary ? "default" : "button";
+    node.className = primary ? "button default" : "button";
     node.textContent = label;
     return node;
   }
