@@ -557,3 +557,16 @@ def test_the_entry_forms_authors_are_a_compact_list_by_full_name(editor_client, 
     page = editor_client.get(reverse("admin:liveblog_entry_add")).content.decode()
     assert "Olena Koval" in page
     assert 'class="lb-authors"' in page and "selectfilter" not in page.lower()
+
+
+def test_a_scheduled_entry_that_fell_due_shows_as_published(editor_client, blog, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    entry = make_entry(blog, headline="Due soon")
+    entry.schedule(timezone.now() + datetime.timedelta(minutes=5))
+    html = editor_client.get(url("_stream", blog.pk)).content.decode()
+    assert html.index("Due soon") < html.index("As readers see it")
+    time_machine.shift(datetime.timedelta(minutes=6))
+    html = editor_client.get(url("_stream", blog.pk)).content.decode()
+    assert html.index("As readers see it") < html.index("Due soon")
+    entry.refresh_from_db()
+    assert entry.revision and not entry.is_scheduled
