@@ -122,7 +122,8 @@
     data.set("action", action);
     if (!form.elements.photo.files.length) data.delete("photo");
     try {
-      const response = await post(form.action, data);
+      // Not form.action: the buttons named "action" shadow it.
+      const response = await post(config.postUrl, data);
       const result = await answer(response);
       if (response.ok && result.ok) {
         forget();
