@@ -570,3 +570,19 @@ def test_a_scheduled_entry_that_fell_due_shows_as_published(editor_client, blog,
     assert html.index("As readers see it") < html.index("Due soon")
     entry.refresh_from_db()
     assert entry.revision and not entry.is_scheduled
+
+
+def test_the_entry_forms_live_preview_renders_the_whole_grammar(client, editor, blog):
+    preview = reverse("admin:liveblog_entry_preview")
+    assert client.post(preview, {"body": "x"}).status_code == 302  # to the login page
+    client.force_login(User.objects.create_user("plain-staff", is_staff=True))
+    assert client.post(preview, {"body": "x"}).status_code == 403
+    client.force_login(editor)
+    assert client.get(preview).status_code == 405
+    html = client.post(
+        preview,
+        {"body": "A *b* [c](javascript:x)\n\n> Said.\n> — Her\n\nhttps://vimeo.com/76979871"},
+    ).content.decode()
+    assert "<em>b</em>" in html and "javascript" not in html
+    assert "<blockquote" in html and "data-embed-load" in html
+    assert "lb-body-preview-url" in client.get(reverse("admin:liveblog_entry_add")).content.decode()

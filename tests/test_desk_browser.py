@@ -310,3 +310,14 @@ def test_the_desk_has_no_axe_violations(browser, live_server, editors, blog):
         ".slice(0, 5), summary: v.nodes.length ? v.nodes[0].failureSummary : ''})); }"
     )
     assert violations == [], json.dumps(violations, indent=1)
+
+
+def test_the_entry_forms_live_preview_shows_the_servers_rendering(browser, live_server, editors):
+    entry = make_entry(make_blog(slug="form-preview"), body="Draft.")
+    page = new_page(browser)
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server.url}/admin/liveblog/entry/{entry.pk}/change/")
+    page.fill("#id_body", "Calm *now*.\n\n> Stay home.\n> — The mayor")
+    page.wait_for_selector("#lb-live-preview blockquote")
+    assert page.inner_text("#lb-live-preview em") == "now"
+    assert page.console_errors == []

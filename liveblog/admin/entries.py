@@ -5,15 +5,18 @@ from collections import Counter
 
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.forms import BaseInlineFormSet, BaseModelFormSet, ModelForm, SelectMultiple
-from django.http import HttpResponseRedirect, QueryDict
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from liveblog import body as body_markup
 from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
@@ -255,6 +258,23 @@ class EntryAdmin(EditorialAdmin):
             "liveblog/admin/blog_filter.js",
         ]
 
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.body_preview_view)
+        return [path("preview/", preview, name="liveblog_entry_preview"), *super().get_urls()]
+
+    def body_preview_view(self, request):
+        """The body being typed, rendered by the server's one grammar (liveblog/body.py) for
+        the form's live preview (entry_preview.js): links, emphasis, quotes, embeds."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        blocks = body_markup.parse(request.POST.get("body", ""))
+        return render(request, "admin/liveblog/entry/_preview_blocks.html", {"blocks": blocks})
+
+    def changeform_view_context(self) -> dict:
+        return {"body_preview_url": reverse("admin:liveblog_entry_preview")}
+
     def get_queryset(self, request):
         return (
             super()
@@ -277,6 +297,7 @@ class EntryAdmin(EditorialAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Editors read and type entry times in the blog's zone, as readers and the changelist show
         # them. The page is rendered inside too: widgets convert times when they render.
+        extra_context = {**(extra_context or {}), **self.changeform_view_context()}
         with timezone.override(self.form_zone(request, object_id)):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):

@@ -1,8 +1,8 @@
 // Live preview of the entry body while an editor types. Mirrors liveblog/body.py parse():
 // blocks separated by blank lines; "- " lists; [text](address) links; [interactive: title].
-// Pictures are captions, so only the server preview (after saving) shows them. Inline links and
-// emphasis, quotes and embeds (docs/desk.md) show here as typed; the server preview and the live
-// desk's Preview render them with the reader's templates.
+// Pictures are captions, so only the server preview (after saving) shows them. A moment after
+// typing stops, the server's rendering (EntryAdmin.body_preview_view, the full grammar of
+// docs/desk.md) replaces this one.
 "use strict";
 (function () {
   const LINK = /^\[([\s\S]*)\]\(([^\s()]*)\)$/;
@@ -98,7 +98,34 @@
     wrapper.className = "form-row";
     wrapper.append(title, target);
     (body.closest(".form-row") || body).after(wrapper);
-    const update = () => render(parse(body.value), target);
+    // The server renders the whole grammar (inline links, emphasis, quotes, embeds) with the one
+    // parser, liveblog/body.py; this script's own rendering shows at once while it answers.
+    const config = document.getElementById("lb-body-preview-url");
+    const token = document.querySelector("[name=csrfmiddlewaretoken]");
+    let timer = null;
+    async function fromServer() {
+      if (!config || !token) return;
+      const typed = body.value;
+      const data = new FormData();
+      data.append("body", typed);
+      try {
+        const response = await fetch(JSON.parse(config.textContent), {
+          method: "POST",
+          body: data,
+          headers: { "X-CSRFToken": token.value },
+          credentials: "same-origin",
+        });
+        // Only while the text is still the one sent: a late answer must not undo newer typing.
+        if (response.ok && body.value === typed) target.innerHTML = await response.text();
+      } catch (error) {
+        // The local rendering stays.
+      }
+    }
+    const update = () => {
+      render(parse(body.value), target);
+      window.clearTimeout(timer);
+      timer = window.setTimeout(fromServer, 300);
+    };
     body.addEventListener("input", update);
     update();
   });
