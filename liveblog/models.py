@@ -28,11 +28,11 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
-from liveblog import search, uploads
+from liveblog import languages, search, uploads
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "search", "sitemap.xml", "healthz", "static", "media", "oembed"}
+    {"admin", "api", "search", "sitemap.xml", "healthz", "static", "media", "oembed", "jsi18n"}
 )
 
 # Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
@@ -205,6 +205,18 @@ class Blog(models.Model):
         validators=[validate_time_zone],
         help_text="Entry times are shown in this zone, e.g. Europe/Kyiv.",
     )
+    language = models.CharField(
+        max_length=16,
+        choices=languages.choices,
+        default=languages.default,
+        help_text="The language the blog is written in: its page, dates and reader interface "
+        "use it.",
+    )
+    translations = models.ManyToManyField(
+        "self",
+        blank=True,
+        help_text="The same story's blogs in other languages (search engines are told of them).",
+    )
     closed_notice = models.TextField(
         blank=True, help_text="Shown at the top once the blog is closed."
     )
@@ -325,6 +337,10 @@ class Blog(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == BlogStatus.CLOSED
+
+    @property
+    def direction(self) -> str:
+        return languages.direction(self.language)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -554,6 +570,13 @@ class Entry(models.Model):
         help_text="The entry's time. Empty: the moment it is published. "
         "A time in the future schedules the entry.",
     )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        choices=languages.choices,
+        help_text="Only for an entry in another language than its blog's.",
+    )
     is_key_event = models.BooleanField("key event", default=False)
     is_pinned = models.BooleanField("pinned", default=False, help_text="Shown first. One per blog.")
     status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
@@ -670,6 +693,19 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk})
+
+    @property
+    def own_language(self) -> str:
+        """The entry's language where it differs from its blog's (for its own lang), else ""."""
+        if self.language and self.language != self.blog.language:
+            return self.language
+        return ""
+
+    @property
+    def own_direction(self) -> str:
+        """The entry's text direction where it differs from its blog's, else ""."""
+        own = self.own_language and languages.direction(self.own_language)
+        return own if own and own != self.blog.direction else ""
 
     def _attnames(self) -> list[str]:
         return [f.attname for f in self._meta.concrete_fields if not f.primary_key]

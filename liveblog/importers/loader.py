@@ -72,6 +72,7 @@ SIDECAR_FIELDS = {
     "slug": "slug",
     "status": "status",
     "time_zone": "time_zone",
+    "language": "language",
 }
 SIDECAR_KEYS = set(SIDECAR_FIELDS)
 KINDS = ("blogs", "entries", "images", "captions")
@@ -459,6 +460,8 @@ def blog_values(document: dict, sidecar: dict) -> dict:
     for blog_field in generic_blog_fields():
         if (name := blog_field.name) in document:
             values[name] = _normalised(from_document(blog_field, document[name]))
+    if sidecar.get("language"):
+        values["language"] = sidecar["language"]
     return values
 
 
@@ -961,6 +964,8 @@ def _backup_fields(doc: dict, users: dict[str, int]) -> tuple[dict, list | None,
         flags["status"] = doc["status"]
     if "is_key_event" in doc:
         flags["is_key_event"] = doc["is_key_event"]
+    if "language" in doc:
+        flags["language"] = doc["language"] or ""
     if doc.get("published_at") is not None:
         flags["published_at"] = from_document(
             Entry._meta.get_field("published_at"), doc["published_at"]
@@ -1193,6 +1198,7 @@ ENTRY_IMPORT_FIELDS = [
     "is_key_event",
     "is_scheduled",
     "published_at",
+    "language",
 ]
 
 
