@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from liveblog import forms
 from liveblog.admin.display import (
@@ -64,9 +65,10 @@ class BlogAdmin(EditorialAdmin):
         "last_updated",
         "view_link",
     ]
-    list_filter = ["status", ("coverage_date", admin.DateFieldListFilter)]
+    list_filter = ["status", "language", ("coverage_date", admin.DateFieldListFilter)]
     search_fields = ["title", "standfirst"]
     prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["translations"]
     inlines = [HeroCaptionInline]
     actions = [
         status_action(
@@ -105,7 +107,7 @@ class BlogAdmin(EditorialAdmin):
         "changed_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "standfirst", "key_points", "intro"]}),
+        (None, {"fields": ["title", "slug", "language", "standfirst", "key_points", "intro"]}),
         ("Entries", {"fields": ["entries_summary", "needs_attention", "import_notes_list"]}),
         (
             "Status and dates",
@@ -120,6 +122,7 @@ class BlogAdmin(EditorialAdmin):
                 ]
             },
         ),
+        (_("Translations"), {"fields": ["translations"]}),
         (
             "Source",
             {"fields": ["attribution", "source_url", "source_published", "source_updated"]},

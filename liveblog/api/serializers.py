@@ -121,6 +121,13 @@ class BlogSerializer(serializers.ModelSerializer):
     )
     hero = serializers.SerializerMethodField()
     source_url = OptionalURLField()
+    translations = serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Blog.objects.all(),
+        required=False,
+        help_text="Slugs of the same story's blogs in other languages (linked both ways).",
+    )
     entry_count = serializers.IntegerField(read_only=True, help_text="Published entries.")
     key_event_count = serializers.IntegerField(read_only=True, help_text="Published key events.")
 
@@ -138,6 +145,8 @@ class BlogSerializer(serializers.ModelSerializer):
             "starts_at",
             "closed_at",
             "time_zone",
+            "language",
+            "translations",
             "key_points",
             "intro",
             "intro_paragraphs",
@@ -282,6 +291,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "is_key_event",
             "is_pinned",
             "status",
+            "language",
             "authors",
             "corrections",
             "revision",
