@@ -33,6 +33,7 @@ def live_blog_posting(request: HttpRequest, blog: Blog, entries: list[Entry], he
         "mainEntityOfPage": url,
         "headline": blog.title,
         "description": blog.standfirst,
+        "inLanguage": blog.language,
         "datePublished": published_at(blog),
         "dateModified": changed_at(blog),
         "coverageStartTime": coverage_start(blog),
@@ -66,6 +67,7 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         "headline": entry.headline,
         "url": f"{blog_url}#entry-{entry.id}",
         "articleBody": plain_text(entry.shown_blocks),
+        "inLanguage": entry.language or entry.blog.language,
     }
     if entry.published_at:
         item["datePublished"] = entry.published_at

@@ -387,6 +387,8 @@ class JavaScriptCatalog(DjangoJavaScriptCatalog):
     blog's, not the reader's), with that language's plural rule; the same for everyone, so
     cacheable. A language without a catalogue gets an empty one: the script's English stays."""
 
+    packages = ["liveblog"]  # the project's strings only, not the admin's calendar
+
     def get(self, request, *args, **kwargs):
         language = kwargs.pop("language")
         if language not in dict(settings.LIVEBLOG_LANGUAGES) | dict(settings.LANGUAGES):
