@@ -128,16 +128,22 @@ class BlogQuerySet(models.QuerySet):
         """What this user may read: every blog for editors, public blogs for everyone else."""
         return self.all() if can_preview(user, Blog) else self.public()
 
-    def search(self, query: str):
+    def search(self, query: str, *, language: str | None = None):
         """Blogs whose title, standfirst or intro match the query, best first (see search.py)."""
         return search.search(
-            self, query, vector=search.blog_vector(), fields=["title", "standfirst", "intro"]
+            self,
+            query,
+            vector=search.blog_vector(),
+            fields=["title", "standfirst", "intro"],
+            language=language,
         )
 
-    def lock(self, pk: int) -> None:
+    def lock(self, pk: int) -> str | None:
         """Lock the blog row until the transaction ends: taken before writing any of its entries,
-        so writers of one blog queue up in one order (no deadlocks, no interleaved revisions)."""
-        list(self.select_for_update().filter(pk=pk).values_list("pk"))
+        so writers of one blog queue up in one order (no deadlocks, no interleaved revisions).
+        Returns the blog's text search configuration, which its entries follow."""
+        found = list(self.select_for_update().filter(pk=pk).values_list("search_config", flat=True))
+        return found[0] if found else None
 
     def bump(self, pk: int, count: int = 1) -> int:
         """Record `count` reader-visible changes of the blog; return its new revision.
@@ -212,6 +218,8 @@ class Blog(models.Model):
         help_text="The language the blog is written in: its page, dates and reader interface "
         "use it.",
     )
+    # Derived from the language on save: how search stems the blog's text (and its entries').
+    search_config = search.SearchConfigField()
     translations = models.ManyToManyField(
         "self",
         blank=True,
@@ -249,7 +257,7 @@ class Blog(models.Model):
 
     objects = BlogQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["revision", "changed_at", "state_version", "updated_at"]
+        excluded_fields=["revision", "changed_at", "state_version", "updated_at", "search_config"]
     )
 
     class Meta:
@@ -274,18 +282,26 @@ class Blog(models.Model):
         """Save the blog's fields (never its revision, which only bump() moves) and record the
         change for readers. A changed status goes through the allowed transitions and sets or
         clears `closed_at`. Queries on update: lock and read the status, update, bump (3)."""
+        self.search_config = languages.search_config(self.language)
         with transaction.atomic(using=kwargs.get("using")):
             if self._state.adding:
                 super().save(*args, update_fields=update_fields, **kwargs)
                 return
             written = set(update_fields) if update_fields is not None else self._writable()
             written -= {"revision", "changed_at", "state_version"}
-            if "status" in written:
+            if "language" in written:
+                written.add("search_config")
+            if written & {"status", "language"}:
                 current = Blog.objects.select_for_update().filter(pk=self.pk)
-                old = current.values_list("status", flat=True).get()
-                if old != self.status:
+                old, old_config = current.values_list("status", "search_config").get()
+                if "status" in written and old != self.status:
                     self._change_status(old)
                     written.add("closed_at")
+                if "language" in written and old_config != self.search_config:
+                    # Entries without a language of their own are in the blog's.
+                    Entry.objects.filter(blog_id=self.pk, language="").update(
+                        search_config=self.search_config
+                    )
             super().save(*args, update_fields=written | {"updated_at"}, **kwargs)
             self.revision = Blog.objects.bump(self.pk)
 
@@ -521,9 +537,16 @@ class EntryQuerySet(models.QuerySet):
         for blog_id in set(self.overdue().values_list("blog_id", flat=True)):
             self.announce_due(blog_id)
 
-    def search(self, query: str):
-        """Entries whose headline or body match the query, best first (see search.py)."""
-        return search.search(self, query, vector=search.entry_vector(), fields=["headline", "body"])
+    def search(self, query: str, *, language: str | None = None):
+        """Entries whose headline or body match the query, best first (see search.py); with
+        `language`, all of them are in it (one blog's entries)."""
+        return search.search(
+            self,
+            query,
+            vector=search.entry_vector(),
+            fields=["headline", "body"],
+            language=language,
+        )
 
     def with_attention(self):
         """Annotate each entry with one flag per ATTENTION_REASONS key: what editors must still
@@ -577,6 +600,8 @@ class Entry(models.Model):
         choices=languages.choices,
         help_text="Only for an entry in another language than its blog's.",
     )
+    # Derived on save from the entry's language, or its blog's (Blog.save keeps them in step).
+    search_config = search.SearchConfigField()
     is_key_event = models.BooleanField("key event", default=False)
     is_pinned = models.BooleanField("pinned", default=False, help_text="Shown first. One per blog.")
     status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
@@ -601,7 +626,14 @@ class Entry(models.Model):
     # Derived and bookkeeping fields stay out of the history. Authors too: recording the m2m
     # costs two queries on every save (the admin's own log still names author changes).
     history = HistoricalRecords(
-        excluded_fields=["body_blocks", "sort_key", "is_scheduled", "revision", "updated_at"],
+        excluded_fields=[
+            "body_blocks",
+            "sort_key",
+            "is_scheduled",
+            "revision",
+            "updated_at",
+            "search_config",
+        ],
     )
 
     class Meta:
@@ -657,8 +689,9 @@ class Entry(models.Model):
         fields = None if update_fields is None else set(update_fields)
         with transaction.atomic(using=kwargs.get("using")):
             was_visible = was_published = was_pinned = was_scheduled = False
+            blog_config = None
             if not self._state.adding or self.is_pinned:
-                Blog.objects.lock(self.blog_id)
+                blog_config = Blog.objects.lock(self.blog_id)
             if not self._state.adding:
                 current = Entry.objects.filter(pk=self.pk).values(*self._attnames()).get()
                 was_visible = self.is_visible_at(now, values=current)
@@ -676,7 +709,7 @@ class Entry(models.Model):
                 self.published_at = now
                 if fields is not None:
                     fields.add("published_at")
-            self._derive(fields, now)
+            self._derive(fields, now, blog_config)
             is_visible = self.is_visible_at(now)
             if was_visible or is_visible:
                 self.revision = Blog.objects.bump(self.blog_id)
@@ -710,8 +743,16 @@ class Entry(models.Model):
     def _attnames(self) -> list[str]:
         return [f.attname for f in self._meta.concrete_fields if not f.primary_key]
 
-    def _derive(self, fields: set | None, now: datetime.datetime) -> None:
-        """Compute the stored derived fields from the fields being written (all when None)."""
+    def _derive(self, fields: set | None, now: datetime.datetime, blog_config=None) -> None:
+        """Compute the stored derived fields from the fields being written (all when None).
+        `blog_config`: the blog's search configuration when the blog lock read it."""
+        if self._state.adding or fields is None or "language" in fields:
+            if self.language:
+                self.search_config = languages.search_config(self.language)
+            else:
+                self.search_config = blog_config or self.blog.search_config
+            if fields is not None:
+                fields.add("search_config")
         if fields is None or "body" in fields:
             self.body = body_markup.normalise(self.body)
             self.body_blocks = body_markup.parse(self.body)

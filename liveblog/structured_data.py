@@ -56,6 +56,7 @@ def entry_posting(request: HttpRequest, entry: Entry) -> dict:
         "@context": "https://schema.org",
         **update(request, blog_url, entry),
         "url": request.build_absolute_uri(entry.get_absolute_url()),
+        "inLanguage": entry.language or blog.language,
         "isPartOf": {"@type": "LiveBlogPosting", "url": blog_url, "headline": blog.title},
     }
 
@@ -67,8 +68,10 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         "headline": entry.headline,
         "url": f"{blog_url}#entry-{entry.id}",
         "articleBody": plain_text(entry.shown_blocks),
-        "inLanguage": entry.language or entry.blog.language,
     }
+    # An update is in its blog's language (the posting's inLanguage) unless it says otherwise.
+    if entry.own_language:
+        item["inLanguage"] = entry.own_language
     if entry.published_at:
         item["datePublished"] = entry.published_at
     if modified := entry_changed_at(entry):

@@ -423,14 +423,17 @@ class SearchView(ForgivingPaginationMixin, ListView):
     def get_queryset(self):
         query = self.get_query()
         entries = Entry.objects.published()
+        language = None
         if self.blog is not None:
             entries = entries.for_blog(self.blog)
+            language = self.blog.language
         return search.with_highlights(
-            entries.search(query)
+            entries.search(query, language=language)
             .select_related("blog")
             # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
             .order_by(F("published_at").desc(nulls_last=True), "-id"),
             query,
+            language,
         )
 
     def get_context_data(self, **kwargs):

@@ -487,3 +487,54 @@ def test_the_reader_stylesheet_uses_logical_properties_only():
         css,
     )
     assert physical == []
+
+
+# --- search in the blog's language (PostgreSQL) -------------------------------------------------
+
+needs_postgres = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="full-text search configurations are PostgreSQL's",
+)
+
+
+def test_rows_take_their_languages_search_configuration():
+    blog = make_blog(language="de")
+    inherited = make_entry(blog)
+    own = make_entry(blog, language="en")
+
+    blog.language = "ar"
+    blog.save()
+
+    assert Blog.objects.get(pk=blog.pk).search_config == "arabic"
+    inherited.refresh_from_db()
+    own.refresh_from_db()
+    assert (inherited.search_config, own.search_config) == ("arabic", "english")
+
+
+@needs_postgres
+def test_german_and_arabic_text_is_stemmed_in_its_own_language():
+    german = make_blog(slug="wahl", language="de")
+    arabic = make_blog(slug="intikhabat", language="ar")
+    english = make_blog(slug="election", language="en-gb")
+    wahl = make_entry(german, headline="Die Wahlen in Hessen", body="Hohe Beteiligung.")
+    intikhab = make_entry(arabic, headline="نتائج الانتخابات البلدية", body="نسبة المشاركة مرتفعة.")
+    make_entry(english, headline="Die hard", body="Nothing about Wahl.")
+
+    from liveblog.models import Entry
+
+    assert list(Entry.objects.search("Wahl", language="de")) == [wahl]
+    assert list(Entry.objects.search("انتخابات")) == [intikhab]
+    # Across blogs each row is matched in its own language: "-hessen" excludes the German one.
+    assert wahl not in Entry.objects.search("wahl -hessen")
+
+
+@needs_postgres
+def test_search_in_one_blogs_language_still_uses_the_index():
+    from django.db import connection
+
+    from liveblog.models import Entry
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Entry.objects.search("Wahl", language="de").explain()
+    assert "entry_search_idx" in plan, plan

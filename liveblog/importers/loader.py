@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import body as body_markup
-from liveblog import renditions
+from liveblog import languages, renditions
 from liveblog.importers.bundle import Bundle, BundleError, file_sha256, picture_size
 from liveblog.importers.bundle import safe_media_name as is_safe_media_name
 from liveblog.importers.document import check_document
@@ -1081,8 +1081,10 @@ def _load_entries(
     revisions = iter(range(top - changed + 1, top + 1))
     for row, _, _ in creates:
         row.update(revision=next(revisions), created_at=now, updated_at=now)
+        row["search_config"] = _search_config(row, blog)
         _derive_row(row, now)
     for entry, _ in updates:
+        entry.search_config = _search_config(vars(entry), blog)
         entry.revision = next(revisions)
         derived = _derive_row(vars(entry), now)
         entry.sort_key, entry.is_scheduled = derived["sort_key"], derived["is_scheduled"]
@@ -1199,7 +1201,13 @@ ENTRY_IMPORT_FIELDS = [
     "is_scheduled",
     "published_at",
     "language",
+    "search_config",
 ]
+
+
+def _search_config(row: dict, blog: Blog) -> str:
+    """Entry.save()'s search configuration, for rows written in bulk."""
+    return languages.search_config(row["language"]) if row.get("language") else blog.search_config
 
 
 def _derive_row(row: dict, now) -> dict:
