@@ -31,14 +31,6 @@ DOMAINS = ["django", "djangojs"]
 NOW = datetime.datetime(2026, 3, 8, 19, 30, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues(django_db_blocker):
-    """The .mo files, as `make test` builds them before pytest (built here for a bare pytest)."""
-    with django_db_blocker.unblock():
-        call_command("compile_catalogues", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    translation.trans_real._translations = {}
-
-
 def json_escaped(text: str) -> str:
     return text.encode("unicode_escape").decode()
 
