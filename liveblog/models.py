@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
@@ -212,18 +213,21 @@ class Blog(models.Model):
         help_text="Entry times are shown in this zone, e.g. Europe/Kyiv.",
     )
     language = models.CharField(
+        _("language"),
         max_length=16,
         choices=languages.choices,
         default=languages.default,
-        help_text="The language the blog is written in: its page, dates and reader interface "
-        "use it.",
+        help_text=_(
+            "The language the blog is written in: its page, dates and reader interface use it."
+        ),
     )
     # Derived from the language on save: how search stems the blog's text (and its entries').
     search_config = search.SearchConfigField()
     translations = models.ManyToManyField(
         "self",
         blank=True,
-        help_text="The same story's blogs in other languages (search engines are told of them).",
+        verbose_name=_("translations"),
+        help_text=_("The same story's blogs in other languages (search engines are told of them)."),
     )
     closed_notice = models.TextField(
         blank=True, help_text="Shown at the top once the blog is closed."
@@ -262,6 +266,8 @@ class Blog(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        verbose_name = _("blog")
+        verbose_name_plural = _("blogs")
         constraints = [
             models.UniqueConstraint(
                 fields=["source_name"], condition=~Q(source_name=""), name="blog_unique_source_name"
@@ -387,6 +393,8 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
         constraints = [
             models.UniqueConstraint(
                 fields=["import_key"], condition=~Q(import_key=""), name="image_unique_import_key"
@@ -594,11 +602,12 @@ class Entry(models.Model):
         "A time in the future schedules the entry.",
     )
     language = models.CharField(
+        _("language"),
         max_length=16,
         blank=True,
         default="",
         choices=languages.choices,
-        help_text="Only for an entry in another language than its blog's.",
+        help_text=_("Only for an entry in another language than its blog's."),
     )
     # Derived on save from the entry's language, or its blog's (Blog.save keeps them in step).
     search_config = search.SearchConfigField()
@@ -638,7 +647,8 @@ class Entry(models.Model):
 
     class Meta:
         ordering = ["-is_pinned", "-sort_key", "-id"]
-        verbose_name_plural = "entries"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["blog"], condition=Q(is_pinned=True), name="entry_one_pinned_per_blog"
@@ -957,6 +967,8 @@ class Correction(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -996,6 +1008,8 @@ class Caption(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("caption")
+        verbose_name_plural = _("captions")
         constraints = [
             models.UniqueConstraint(
                 fields=["blog"], condition=Q(entry__isnull=True), name="caption_one_hero_per_blog"
