@@ -529,3 +529,38 @@ def test_search_in_one_blogs_language_still_uses_the_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = Entry.objects.search("Wahl", language="de").explain()
     assert "entry_search_idx" in plan, plan
+
+
+# --- import and export --------------------------------------------------------------------------
+
+
+def test_a_sidecar_or_document_gives_the_blogs_language(tmp_path):
+    import io
+    import json
+
+    (tmp_path / "sturm.txt").write_text(
+        "Sturm\n\nEin Satz.\n\nErste Meldung\n\nDer Wind frischt auf."
+    )
+    (tmp_path / "sturm.meta.json").write_text(json.dumps({"language": "de", "slug": "sturm"}))
+    (tmp_path / "plain.txt").write_text("Plain\n\nA sentence.\n\nFirst\n\nThe wind rises.")
+    call_command("import_seeds", str(tmp_path), stdout=io.StringIO(), stderr=io.StringIO())
+    exported = tmp_path / "sturm.json"
+    call_command("export_blog", "sturm", "-o", str(exported), stderr=io.StringIO())
+
+    assert Blog.objects.get(slug="sturm").language == "de"
+    assert Blog.objects.get(title="Plain").language == settings.LIVEBLOG_DEFAULT_LANGUAGE
+    assert json.loads(exported.read_text())["language"] == "de"
+
+
+def test_a_sidecar_language_off_the_list_is_refused(tmp_path):
+    import io
+    import json
+
+    from django.core.management.base import CommandError
+
+    (tmp_path / "x.txt").write_text("X\n\nA sentence.\n\nFirst\n\nText.")
+    (tmp_path / "x.meta.json").write_text(json.dumps({"language": "klingon"}))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_seeds", str(tmp_path), stdout=io.StringIO(), stderr=err)
+    assert "x.meta.json: field 'language'" in err.getvalue()
