@@ -163,7 +163,15 @@ def test_an_arabic_blog_in_arabic_right_to_left(browser, live_server, intikhabat
         page.evaluate("getComputedStyle(document.querySelector('#entries > article')).direction")
         == "ltr"
     )
+    # The clock time comes first in the reading direction: left in English, right in Arabic.
+    clock, ago = (
+        statement.locator("time").bounding_box(),
+        statement.locator(".entry__ago").bounding_box(),
+    )
+    assert clock["x"] < ago["x"]
     arabic = page.locator("#entries > article").nth(1)
+    clock, ago = arabic.locator("time").bounding_box(), arabic.locator(".entry__ago").bounding_box()
+    assert clock["x"] > ago["x"]
     assert arabic.get_attribute("lang") is None
     assert arabic.locator(".entry__day").inner_text() == "الأحد 8 مارس 2026"
     assert arabic.locator("time").inner_text().startswith("20:40 +03")  # Amman
