@@ -31,7 +31,7 @@ MESSAGES_IGNORE := -i .venv -i node_modules -i tests -i staticfiles -i media -i 
 messages: $(VENV)/.installed-serve
 	$(PY) manage.py makemessages -l de -l ar --no-obsolete --add-location=file $(MESSAGES_IGNORE)
 	$(PY) manage.py makemessages -d djangojs -l de -l ar --no-obsolete --add-location=file \
-		$(MESSAGES_IGNORE) -i liveblog/static/liveblog/admin
+		$(MESSAGES_IGNORE)
 
 # Serve the site on SQLite with the seeds imported (idempotent: unchanged seeds are skipped).
 serve: $(VENV)/.installed-serve catalogues
