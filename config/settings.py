@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The request's language for the admin, API and pages of no blog (a blog's pages take the
+    # blog's: liveblog.languages). After sessions, before CommonMiddleware, as Django asks.
+    "liveblog.languages.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -126,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "liveblog.languages.page_language",
             ],
         },
     },
@@ -187,6 +191,52 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The interface languages: those the project ships complete catalogues for (locale/). The admin,
+# the API and the pages of no blog (index, search, errors) speak the one LocaleMiddleware picks
+# among these from the editor's choice (the language cookie) or the browser's Accept-Language.
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The languages a blog may be written in (BCP 47, lower case as Django writes them), each named
+# in its own language. A blog's pages speak its language; the interface strings of a language
+# without a catalogue stay English. Right-to-left ones (ar, he, fa, ur) get dir="rtl".
+LIVEBLOG_LANGUAGES = [
+    ("en", "English"),
+    ("en-gb", "English (UK)"),
+    ("en-us", "English (US)"),
+    ("ar", "العربية"),
+    ("bn", "বাংলা"),
+    ("de", "Deutsch"),
+    ("el", "Ελληνικά"),
+    ("es", "Español"),
+    ("fa", "فارسی"),
+    ("fr", "Français"),
+    ("he", "עברית"),
+    ("hi", "हिन्दी"),
+    ("id", "Bahasa Indonesia"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+    ("pt-br", "Português (Brasil)"),
+    ("ro", "Română"),
+    ("ru", "Русский"),
+    ("sq", "Shqip"),
+    ("sr", "Српски"),
+    ("sw", "Kiswahili"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("ur", "اردو"),
+    ("zh-hans", "中文（简体）"),
+    ("zh-hant", "中文（繁體）"),
+]
+# A new blog's language (and an imported one's, where neither sidecar nor document gives one).
+LIVEBLOG_DEFAULT_LANGUAGE = env_str("LIVEBLOG_DEFAULT_LANGUAGE", LANGUAGE_CODE)
+if LIVEBLOG_DEFAULT_LANGUAGE not in dict(LIVEBLOG_LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LIVEBLOG_DEFAULT_LANGUAGE must be one of {', '.join(dict(LIVEBLOG_LANGUAGES))}"
+    )
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

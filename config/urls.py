@@ -8,6 +8,8 @@ from liveblog.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    # The editor's interface language (Django's set_language view: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Log-in / log-out links for the browsable API.
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include("liveblog.api.urls")),

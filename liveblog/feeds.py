@@ -4,7 +4,9 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext, pgettext
 
+from liveblog import languages
 from liveblog.models import Blog, Entry
 from liveblog.stream import entry_changed_at, prepare, reader_entries, with_display_data
 
@@ -17,8 +19,18 @@ class EntriesFeed(Feed):
     feed_type = Atom1Feed
     description_template = "liveblog/feed_entry.html"
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        return languages.mark(response, request.feed_language)
+
     def get_object(self, request, slug: str) -> Blog:
         return get_object_or_404(Blog.objects.public(), slug=slug)
+
+    def get_feed(self, blog: Blog, request):
+        """The feed in the blog's language: its xml:lang and its own words."""
+        request.feed_language = blog.language
+        with languages.for_blog(blog):
+            return super().get_feed(blog, request)
 
     def title(self, blog: Blog) -> str:
         return blog.title
@@ -62,12 +74,12 @@ class EntriesFeed(Feed):
         return ", ".join(names) or None
 
     def item_categories(self, entry: Entry) -> list[str]:
-        return ["Key event"] if entry.is_key_event else []
+        return [gettext("Key event")] if entry.is_key_event else []
 
 
 class KeyEventsFeed(EntriesFeed):
     def title(self, blog: Blog) -> str:
-        return f"{blog.title}: key events"
+        return pgettext("feed title", "%(blog)s: key events") % {"blog": blog.title}
 
     def feed_url(self, blog: Blog) -> str:
         return reverse("liveblog:blog-key-events-feed", kwargs={"slug": blog.slug})

@@ -51,6 +51,8 @@ class BlogAdminForm(forms.ModelForm):
             "coverage_date",
             "starts_at",
             "time_zone",
+            "language",
+            "translations",
             "closed_notice",
             "attribution",
             "source_url",
@@ -103,6 +105,7 @@ class EntryAdminForm(forms.ModelForm):
             "is_pinned",
             "authors",
             "order",
+            "language",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -25,14 +25,15 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
-from liveblog import search, uploads
+from liveblog import languages, search, uploads
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "search", "sitemap.xml", "healthz", "static", "media", "oembed"}
+    {"admin", "api", "search", "sitemap.xml", "healthz", "static", "media", "oembed", "jsi18n"}
 )
 
 # Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
@@ -128,16 +129,22 @@ class BlogQuerySet(models.QuerySet):
         """What this user may read: every blog for editors, public blogs for everyone else."""
         return self.all() if can_preview(user, Blog) else self.public()
 
-    def search(self, query: str):
+    def search(self, query: str, *, language: str | None = None):
         """Blogs whose title, standfirst or intro match the query, best first (see search.py)."""
         return search.search(
-            self, query, vector=search.blog_vector(), fields=["title", "standfirst", "intro"]
+            self,
+            query,
+            vector=search.blog_vector(),
+            fields=["title", "standfirst", "intro"],
+            language=language,
         )
 
-    def lock(self, pk: int) -> None:
+    def lock(self, pk: int) -> str | None:
         """Lock the blog row until the transaction ends: taken before writing any of its entries,
-        so writers of one blog queue up in one order (no deadlocks, no interleaved revisions)."""
-        list(self.select_for_update().filter(pk=pk).values_list("pk"))
+        so writers of one blog queue up in one order (no deadlocks, no interleaved revisions).
+        Returns the blog's text search configuration, which its entries follow."""
+        found = list(self.select_for_update().filter(pk=pk).values_list("search_config", flat=True))
+        return found[0] if found else None
 
     def bump(self, pk: int, count: int = 1) -> int:
         """Record `count` reader-visible changes of the blog; return its new revision.
@@ -205,6 +212,23 @@ class Blog(models.Model):
         validators=[validate_time_zone],
         help_text="Entry times are shown in this zone, e.g. Europe/Kyiv.",
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=languages.choices,
+        default=languages.default,
+        help_text=_(
+            "The language the blog is written in: its page, dates and reader interface use it."
+        ),
+    )
+    # Derived from the language on save: how search stems the blog's text (and its entries').
+    search_config = search.SearchConfigField()
+    translations = models.ManyToManyField(
+        "self",
+        blank=True,
+        verbose_name=_("translations"),
+        help_text=_("The same story's blogs in other languages (search engines are told of them)."),
+    )
     closed_notice = models.TextField(
         blank=True, help_text="Shown at the top once the blog is closed."
     )
@@ -237,11 +261,13 @@ class Blog(models.Model):
 
     objects = BlogQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["revision", "changed_at", "state_version", "updated_at"]
+        excluded_fields=["revision", "changed_at", "state_version", "updated_at", "search_config"]
     )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        verbose_name = _("blog")
+        verbose_name_plural = _("blogs")
         constraints = [
             models.UniqueConstraint(
                 fields=["source_name"], condition=~Q(source_name=""), name="blog_unique_source_name"
@@ -262,18 +288,26 @@ class Blog(models.Model):
         """Save the blog's fields (never its revision, which only bump() moves) and record the
         change for readers. A changed status goes through the allowed transitions and sets or
         clears `closed_at`. Queries on update: lock and read the status, update, bump (3)."""
+        self.search_config = languages.search_config(self.language)
         with transaction.atomic(using=kwargs.get("using")):
             if self._state.adding:
                 super().save(*args, update_fields=update_fields, **kwargs)
                 return
             written = set(update_fields) if update_fields is not None else self._writable()
             written -= {"revision", "changed_at", "state_version"}
-            if "status" in written:
+            if "language" in written:
+                written.add("search_config")
+            if written & {"status", "language"}:
                 current = Blog.objects.select_for_update().filter(pk=self.pk)
-                old = current.values_list("status", flat=True).get()
-                if old != self.status:
+                old, old_config = current.values_list("status", "search_config").get()
+                if "status" in written and old != self.status:
                     self._change_status(old)
                     written.add("closed_at")
+                if "language" in written and old_config != self.search_config:
+                    # Entries without a language of their own are in the blog's.
+                    Entry.objects.filter(blog_id=self.pk, language="").update(
+                        search_config=self.search_config
+                    )
             super().save(*args, update_fields=written | {"updated_at"}, **kwargs)
             self.revision = Blog.objects.bump(self.pk)
 
@@ -327,6 +361,10 @@ class Blog(models.Model):
         return self.status == BlogStatus.CLOSED
 
     @property
+    def direction(self) -> str:
+        return languages.direction(self.language)
+
+    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -355,6 +393,8 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
         constraints = [
             models.UniqueConstraint(
                 fields=["import_key"], condition=~Q(import_key=""), name="image_unique_import_key"
@@ -505,9 +545,16 @@ class EntryQuerySet(models.QuerySet):
         for blog_id in set(self.overdue().values_list("blog_id", flat=True)):
             self.announce_due(blog_id)
 
-    def search(self, query: str):
-        """Entries whose headline or body match the query, best first (see search.py)."""
-        return search.search(self, query, vector=search.entry_vector(), fields=["headline", "body"])
+    def search(self, query: str, *, language: str | None = None):
+        """Entries whose headline or body match the query, best first (see search.py); with
+        `language`, all of them are in it (one blog's entries)."""
+        return search.search(
+            self,
+            query,
+            vector=search.entry_vector(),
+            fields=["headline", "body"],
+            language=language,
+        )
 
     def with_attention(self):
         """Annotate each entry with one flag per ATTENTION_REASONS key: what editors must still
@@ -554,6 +601,16 @@ class Entry(models.Model):
         help_text="The entry's time. Empty: the moment it is published. "
         "A time in the future schedules the entry.",
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        default="",
+        choices=languages.choices,
+        help_text=_("Only for an entry in another language than its blog's."),
+    )
+    # Derived on save from the entry's language, or its blog's (Blog.save keeps them in step).
+    search_config = search.SearchConfigField()
     is_key_event = models.BooleanField("key event", default=False)
     is_pinned = models.BooleanField("pinned", default=False, help_text="Shown first. One per blog.")
     status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
@@ -578,12 +635,20 @@ class Entry(models.Model):
     # Derived and bookkeeping fields stay out of the history. Authors too: recording the m2m
     # costs two queries on every save (the admin's own log still names author changes).
     history = HistoricalRecords(
-        excluded_fields=["body_blocks", "sort_key", "is_scheduled", "revision", "updated_at"],
+        excluded_fields=[
+            "body_blocks",
+            "sort_key",
+            "is_scheduled",
+            "revision",
+            "updated_at",
+            "search_config",
+        ],
     )
 
     class Meta:
         ordering = ["-is_pinned", "-sort_key", "-id"]
-        verbose_name_plural = "entries"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["blog"], condition=Q(is_pinned=True), name="entry_one_pinned_per_blog"
@@ -634,8 +699,9 @@ class Entry(models.Model):
         fields = None if update_fields is None else set(update_fields)
         with transaction.atomic(using=kwargs.get("using")):
             was_visible = was_published = was_pinned = was_scheduled = False
+            blog_config = None
             if not self._state.adding or self.is_pinned:
-                Blog.objects.lock(self.blog_id)
+                blog_config = Blog.objects.lock(self.blog_id)
             if not self._state.adding:
                 current = Entry.objects.filter(pk=self.pk).values(*self._attnames()).get()
                 was_visible = self.is_visible_at(now, values=current)
@@ -653,7 +719,7 @@ class Entry(models.Model):
                 self.published_at = now
                 if fields is not None:
                     fields.add("published_at")
-            self._derive(fields, now)
+            self._derive(fields, now, blog_config)
             is_visible = self.is_visible_at(now)
             if was_visible or is_visible:
                 self.revision = Blog.objects.bump(self.blog_id)
@@ -671,11 +737,32 @@ class Entry(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk})
 
+    @property
+    def own_language(self) -> str:
+        """The entry's language where it differs from its blog's (for its own lang), else ""."""
+        if self.language and self.language != self.blog.language:
+            return self.language
+        return ""
+
+    @property
+    def own_direction(self) -> str:
+        """The entry's text direction where it differs from its blog's, else ""."""
+        own = self.own_language and languages.direction(self.own_language)
+        return own if own and own != self.blog.direction else ""
+
     def _attnames(self) -> list[str]:
         return [f.attname for f in self._meta.concrete_fields if not f.primary_key]
 
-    def _derive(self, fields: set | None, now: datetime.datetime) -> None:
-        """Compute the stored derived fields from the fields being written (all when None)."""
+    def _derive(self, fields: set | None, now: datetime.datetime, blog_config=None) -> None:
+        """Compute the stored derived fields from the fields being written (all when None).
+        `blog_config`: the blog's search configuration when the blog lock read it."""
+        if self._state.adding or fields is None or "language" in fields:
+            if self.language:
+                self.search_config = languages.search_config(self.language)
+            else:
+                self.search_config = blog_config or self.blog.search_config
+            if fields is not None:
+                fields.add("search_config")
         if fields is None or "body" in fields:
             self.body = body_markup.normalise(self.body)
             self.body_blocks = body_markup.parse(self.body)
@@ -880,6 +967,8 @@ class Correction(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -919,6 +1008,8 @@ class Caption(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("caption")
+        verbose_name_plural = _("captions")
         constraints = [
             models.UniqueConstraint(
                 fields=["blog"], condition=Q(entry__isnull=True), name="caption_one_hero_per_blog"

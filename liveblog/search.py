@@ -1,20 +1,61 @@
 """Text search for blogs and entries: PostgreSQL full-text search, or a LIKE fallback on SQLite.
 
 On PostgreSQL the documents are weighted tsvectors (title/headline first) matched with
-websearch_to_tsquery (so readers may type "quoted phrases", OR and -word) and ranked. The vectors
-below are exactly the expressions of the GIN indexes created by migration 0003_search_indexes:
-change one and the other must change with it, or the index is silently no longer used
-(tests/test_search.py checks the plan).
+websearch_to_tsquery (so readers may type "quoted phrases", OR and -word) and ranked. Each row is
+stemmed in its own language's configuration (`search_config`, a regconfig column derived from
+the blog's or entry's language by liveblog.languages). The vectors below are exactly the
+expressions of the GIN indexes created by migration 0009_blog_language: change one and the other
+must change with it, or the index is silently no longer used (tests/test_search.py checks the
+plan).
+
+A query within one blog is parsed in that blog's configuration; across blogs, in every
+configuration a blog may have, OR-ed: a word then matches in each language's own stemming
+(and the tsquery stays a constant, so the GIN index still serves it).
 """
 
 import re
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connections
+from django.contrib.postgres.search import (
+    SearchConfig,
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connections, models
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
-# Stemming for English text; the index is built for this configuration.
-SEARCH_CONFIG = "english"
+from liveblog import languages
+
+# Each row's text search configuration (liveblog.languages.search_config of its language).
+SEARCH_CONFIG = F("search_config")
+
+
+class SearchConfigField(models.CharField):
+    """A text search configuration's name: PostgreSQL's regconfig type there (to_tsvector over
+    a regconfig column is immutable, so it can be indexed), text elsewhere."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 63)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", default_config)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection):
+        return "regconfig" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s::regconfig" if connection.vendor == "postgresql" else "%s"
+
+    def from_db_value(self, value, expression, connection):
+        # PostgreSQL names a configuration outside the search path with its schema.
+        return value.rsplit(".", 1)[-1] if isinstance(value, str) else value
+
+
+def default_config() -> str:
+    return languages.search_config(languages.default())
+
+
 # Words beyond this are ignored by the fallback (each adds LIKE clauses).
 MAX_FALLBACK_TERMS = 8
 # A word, a -word, a "quoted phrase" or a -"quoted phrase".
@@ -35,23 +76,53 @@ def blog_vector() -> SearchVector:
     )
 
 
-def search(queryset: QuerySet, query: str, *, vector: SearchVector, fields: list[str]) -> QuerySet:
-    """Filter queryset to rows matching query, best match first; an empty query matches nothing."""
+def search(
+    queryset: QuerySet,
+    query: str,
+    *,
+    vector: SearchVector,
+    fields: list[str],
+    language: str | None = None,
+) -> QuerySet:
+    """Filter queryset to rows matching query, best match first; an empty query matches nothing.
+    `language`: the rows are all in this language (one blog's), so the query is parsed in it."""
     query = " ".join(query.split())
     if not query:
         return queryset.none()
     if connections[queryset.db].vendor == "postgresql":
-        return _full_text(queryset, query, vector)
+        return _full_text(queryset, query, vector, language)
     return _fallback(queryset, query, fields)
 
 
-def _full_text(queryset: QuerySet, query: str, vector: SearchVector) -> QuerySet:
-    ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    # Filtering on the vector expression itself (not an alias) lets the planner use the GIN index.
+def configs_for(language: str | None) -> list[str]:
+    """The configurations rows may be in: the language's, or every one a blog may have."""
+    return [languages.search_config(language)] if language else languages.search_configs()
+
+
+def ts_query(query: str, language: str | None = None) -> SearchQuery:
+    """The reader's query as one constant tsquery in each configuration rows may be in, OR-ed
+    (for ranking and highlighting; matching takes each row's own, see _full_text)."""
+    combined = None
+    for config in configs_for(language):
+        part = SearchQuery(query, search_type="websearch", config=config)
+        combined = part if combined is None else combined | part
+    return combined
+
+
+def _full_text(queryset: QuerySet, query: str, vector: SearchVector, language) -> QuerySet:
+    # Each row matches the query as parsed in its own configuration (else "-capital" parsed
+    # without stemming would let an English "capital", stored as "capit", through). Each arm is
+    # a constant tsquery on the vector expression itself (not an alias of it), so the planner
+    # can serve every arm from the GIN index.
+    match = Q()
+    for config in configs_for(language):
+        wanted = SearchQuery(query, search_type="websearch", config=config)
+        # Compared as a regconfig: a bare parameter would be read as the type's OID.
+        match |= Q(search_config=SearchConfig(config), _document=wanted)
     return (
-        queryset.annotate(search_rank=SearchRank(vector, ts_query))
+        queryset.annotate(search_rank=SearchRank(vector, ts_query(query, language)))
         .alias(_document=vector)
-        .filter(_document=ts_query)
+        .filter(match)
         .order_by("-search_rank", *_ordering(queryset))
     )
 
@@ -119,20 +190,20 @@ LINK_ADDRESS = re.compile(r"\]\([^)\s\x02\x03]*\)?")
 MARKUP = re.compile(r"^\s*- |\[interactive:\s*|[\[\]\\]", re.M)
 
 
-def with_highlights(queryset: QuerySet, query: str) -> QuerySet:
+def with_highlights(queryset: QuerySet, query: str, language: str | None = None) -> QuerySet:
     """On PostgreSQL, annotate each entry with its headline and best body fragments, matches
     marked (ts_headline understands the same stemmed query the match used). Computed only
     for the rows fetched, so a page of results costs no extra query."""
     query = " ".join(query.split())
     if not query or connections[queryset.db].vendor != "postgresql":
         return queryset
-    ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    marked = ts_query(query, language)
     marks = {"start_sel": START, "stop_sel": STOP, "config": SEARCH_CONFIG}
     return queryset.annotate(
-        marked_headline=SearchHeadline("headline", ts_query, highlight_all=True, **marks),
+        marked_headline=SearchHeadline("headline", marked, highlight_all=True, **marks),
         marked_body=SearchHeadline(
             "body",
-            ts_query,
+            marked,
             max_words=SNIPPET_WORDS,
             min_words=SNIPPET_WORDS // 2,
             max_fragments=2,

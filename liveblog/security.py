@@ -178,12 +178,18 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         return parts
 
     @staticmethod
-    def allowances(request) -> dict[str, list[str]]:
-        if request.path_info.startswith("/api/"):
-            return browsable_api_styles()
-        if request.path_info.startswith("/admin/") and request.path_info.endswith("/history/"):
-            return history_styles()
-        return {}
+    def policy_kind(request) -> str:
+        """Which of the fixed policies a request gets: "api", "history" or "site"."""
+        path = request.path_info
+        if path.startswith("/api/"):
+            return "api"
+        if path.startswith("/admin/") and path.endswith("/history/"):
+            return "history"
+        return "site"
+
+    @classmethod
+    def allowances(cls, request) -> dict[str, list[str]]:
+        return POLICY_ALLOWANCES[cls.policy_kind(request)]()
 
     def process_response(self, request, response):
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
@@ -202,8 +208,7 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         return super().process_response(request, response)
 
     def fixed_policy(self, request) -> str:
-        kind = id(self.allowances(request))
-        key = (id(settings.CONTENT_SECURITY_POLICY), kind)
+        key = (id(settings.CONTENT_SECURITY_POLICY), self.policy_kind(request))
         policy = _FIXED_POLICIES.get(key)
         if policy is None:
             parts = self.get_policy_parts(request, HttpResponse())
@@ -211,5 +216,7 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         return policy
 
 
-# (the configuration, the allowances) -> the header; the allowances are cached, so their ids hold.
-_FIXED_POLICIES: dict[tuple[int, int], str] = {}
+POLICY_ALLOWANCES = {"api": browsable_api_styles, "history": history_styles, "site": dict}
+# (the configuration, the kind of policy) -> the header. The configuration's id changes when
+# tests override the setting; a kind, unlike the id of a fresh allowances dict, stays the same.
+_FIXED_POLICIES: dict[tuple[int, str], str] = {}

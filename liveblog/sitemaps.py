@@ -5,6 +5,7 @@ was imported: see structured_data), and a blog that ended is not announced as ch
 """
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Prefetch
 
 from liveblog import structured_data
 from liveblog.models import Blog, BlogStatus, Entry
@@ -18,8 +19,28 @@ CHANGEFREQ = {
 
 
 class BlogSitemap(Sitemap):
+    """Each blog, with the same story's blogs in other languages as its alternates (hreflang):
+    a search engine then shows a reader the one in their language."""
+
     def items(self):
-        return with_coverage(Blog.objects.public()).order_by("-changed_at", "-id")
+        translations = Blog.objects.public().only("id", "slug", "language").order_by("language")
+        return (
+            with_coverage(Blog.objects.public())
+            .prefetch_related(Prefetch("translations", queryset=translations))
+            .order_by("-changed_at", "-id")
+        )
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            blog = url["item"]
+            if translations := list(blog.translations.all()):
+                origin = url["location"].removesuffix(blog.get_absolute_url())
+                url["alternates"] = [
+                    {"lang_code": other.language, "location": origin + other.get_absolute_url()}
+                    for other in [blog, *translations]
+                ]
+        return urls
 
     def changefreq(self, blog: Blog) -> str:
         return CHANGEFREQ.get(blog.status, "daily")

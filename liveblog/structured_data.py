@@ -33,6 +33,7 @@ def live_blog_posting(request: HttpRequest, blog: Blog, entries: list[Entry], he
         "mainEntityOfPage": url,
         "headline": blog.title,
         "description": blog.standfirst,
+        "inLanguage": blog.language,
         "datePublished": published_at(blog),
         "dateModified": changed_at(blog),
         "coverageStartTime": coverage_start(blog),
@@ -55,6 +56,7 @@ def entry_posting(request: HttpRequest, entry: Entry) -> dict:
         "@context": "https://schema.org",
         **update(request, blog_url, entry),
         "url": request.build_absolute_uri(entry.get_absolute_url()),
+        "inLanguage": entry.language or blog.language,
         "isPartOf": {"@type": "LiveBlogPosting", "url": blog_url, "headline": blog.title},
     }
 
@@ -67,6 +69,9 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         "url": f"{blog_url}#entry-{entry.id}",
         "articleBody": plain_text(entry.shown_blocks),
     }
+    # An update is in its blog's language (the posting's inLanguage) unless it says otherwise.
+    if entry.own_language:
+        item["inLanguage"] = entry.own_language
     if entry.published_at:
         item["datePublished"] = entry.published_at
     if modified := entry_changed_at(entry):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("oembed/", views.oembed, name="oembed"),
+    path("jsi18n/<str:language>/", views.JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("<slug:slug>/", views.blog_detail, name="blog-detail"),
     path("<slug:slug>/embed/", views.blog_embed, name="blog-embed"),
     path("<slug:slug>/entries/", views.entry_page_fragment, name="entry-page"),

@@ -10,18 +10,22 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
+from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
-from liveblog import embed, freshness, search, stream, structured_data
+from liveblog import embed, freshness, languages, search, stream, structured_data
 from liveblog.freshness import BlogState, cache_blog_response
 from liveblog.models import Blog, BlogStatus, Entry, EntryRemoval
 
 # A poller this far behind reloads the page rather than replaying a long history.
 MAX_CHANGES = 100
 SEARCH_MAX_LENGTH = 200
+# The script catalogue changes only with a deploy.
+JAVASCRIPT_CATALOG_MAX_AGE = 3600
 
 
 def reader_blog(
@@ -41,14 +45,26 @@ def reader_blog(
 
 
 def answer(
-    request: HttpRequest, state: BlogState | None, kind: str, build, *, max_age: int = 0
+    request: HttpRequest,
+    blog: Blog,
+    state: BlogState | None,
+    kind: str,
+    build,
+    *,
+    max_age: int = 0,
 ) -> HttpResponse:
-    """A public response stamped with the state's validators (304 when the caller's copy is
-    current), or an editor's preview, never stored."""
+    """A public response in the blog's language, stamped with the state's validators (304 when
+    the caller's copy is current), or an editor's preview, never stored."""
+
+    def built() -> HttpResponse:
+        with languages.for_blog(blog):
+            return languages.mark(build(), blog.language)
+
     if state is None:
-        return freshness.no_store(build())
+        return freshness.no_store(built())
     etag = state.etag(kind)
-    response = freshness.not_modified(request, etag, state.last_modified) or build()
+    response = freshness.not_modified(request, etag, state.last_modified)
+    response = languages.mark(response, blog.language) if response else built()
     return freshness.stamp(
         response, etag, state.last_modified, max_age=max_age or freshness.PAGE_MAX_AGE
     )
@@ -149,7 +165,7 @@ def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return render(request, "liveblog/blog_detail.html", context)
 
-    return answer(request, state, "page", build)
+    return answer(request, blog, state, "page", build)
 
 
 @cache_blog_response("entries")
@@ -163,7 +179,7 @@ def entry_page_fragment(request: HttpRequest, slug: str) -> HttpResponse:
         page = stream.entry_page(blog, listing)
         return render(request, "liveblog/_entry_page.html", stream_context(blog, page))
 
-    return answer(request, state, "entries", build)
+    return answer(request, blog, state, "entries", build)
 
 
 def reader_entry(blog: Blog, pk: int) -> Entry:
@@ -198,7 +214,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         }
         return render(request, "liveblog/entry_detail.html", context)
 
-    return answer(request, state, f"entry{pk}", build)
+    return answer(request, blog, state, f"entry{pk}", build)
 
 
 @cache_blog_response("locate")
@@ -216,9 +232,10 @@ def entry_locate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         place = stream.locate(blog, entry, listing)
         return JsonResponse({"url": f"{place.url(blog)}#entry-{entry.id}"})
 
-    return answer(request, state, f"locate{pk}", build)
+    return answer(request, blog, state, f"locate{pk}", build)
 
 
+@languages.language_neutral
 @require_safe
 def blog_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The live check: a tiny document every reader polls; 304 when nothing changed.
@@ -291,7 +308,7 @@ def blog_changes(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
 
-    return answer(request, state, "changes", build)
+    return answer(request, blog, state, "changes", build)
 
 
 # --- embedding -----------------------------------------------------------------------------------
@@ -319,7 +336,7 @@ def blog_embed(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return embed.allow_framing(render(request, "liveblog/embed.html", context))
 
-    return answer(request, state, "embed", build)
+    return answer(request, blog, state, "embed", build)
 
 
 @xframe_options_exempt
@@ -339,7 +356,7 @@ def entry_embed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         }
         return embed.allow_framing(render(request, "liveblog/entry_embed.html", context))
 
-    return answer(request, state, f"entry-embed{pk}", build)
+    return answer(request, blog, state, f"entry-embed{pk}", build)
 
 
 @require_safe
@@ -362,7 +379,24 @@ def oembed(request: HttpRequest) -> HttpResponse:
             entry.blog = blog
         return JsonResponse(embed.oembed_document(request, blog, entry, target))
 
-    return answer(request, state, "oembed", build)
+    return answer(request, blog, state, "oembed", build)
+
+
+class JavaScriptCatalog(DjangoJavaScriptCatalog):
+    """The reader script's sentences in the language the URL names (the page's, which is its
+    blog's, not the reader's), with that language's plural rule; the same for everyone, so
+    cacheable. A language without a catalogue gets an empty one: the script's English stays."""
+
+    packages = ["liveblog"]  # the project's strings only, not the admin's calendar
+
+    def get(self, request, *args, **kwargs):
+        language = kwargs.pop("language")
+        if language not in dict(settings.LIVEBLOG_LANGUAGES) | dict(settings.LANGUAGES):
+            raise Http404("No such language.")
+        with translation.override(language):
+            response = super().get(request, *args, **kwargs)
+        patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
+        return languages.mark(response, language)
 
 
 class SearchView(ForgivingPaginationMixin, ListView):
@@ -389,14 +423,17 @@ class SearchView(ForgivingPaginationMixin, ListView):
     def get_queryset(self):
         query = self.get_query()
         entries = Entry.objects.published()
+        language = None
         if self.blog is not None:
             entries = entries.for_blog(self.blog)
+            language = self.blog.language
         return search.with_highlights(
-            entries.search(query)
+            entries.search(query, language=language)
             .select_related("blog")
             # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
             .order_by(F("published_at").desc(nulls_last=True), "-id"),
             query,
+            language,
         )
 
     def get_context_data(self, **kwargs):

@@ -100,7 +100,7 @@ def test_blog_page_shows_the_blog_furniture(client, blog):
     assert "What you need to know" in page and "<li>Point two</li>" in page
     assert "<p>First intro paragraph.</p><p>Second intro paragraph.</p>" in page
     assert "Source: Al Jazeera and news agencies" in page
-    assert '<html lang="en-gb">' in page
+    assert '<html lang="en-gb" dir="ltr">' in page
 
 
 def test_entries_render_their_blocks_in_order(client, blog):
@@ -120,7 +120,7 @@ def test_entries_render_their_blocks_in_order(client, blog):
     body = page[page.index(f'id="entry-{entry.pk}"') :]
 
     assert '<time datetime="2022-02-07T18:05:00+00:00">20:05 EET' in body  # in the blog's zone
-    assert "By Ana Lee" in body
+    assert "By <bdi>Ana Lee</bdi>" in body
     order = ["Opening paragraph.", "Chairs", "At the table", "<li>first</li>", "Read more"]
     assert [body.index(text) for text in order] == sorted(body.index(text) for text in order)
     assert '<a href="https://example.com/">Read more</a>' in body

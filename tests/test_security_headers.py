@@ -56,3 +56,26 @@ def test_the_api_docs_need_no_inline_script(api_client):
     script = api_client.get("/api/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_each_fixed_policy_is_built_once(client, api_client, monkeypatch):
+    """Pages, the API and history pages each get a policy built once per configuration, not per
+    response (the site's used to be keyed by the id of a fresh dict, and was rebuilt often)."""
+    from liveblog import security
+
+    monkeypatch.setattr(security, "_FIXED_POLICIES", {})
+    built = []
+    original = security.SecurityHeadersMiddleware.get_policy_parts
+
+    def counting(self, request, response, report_only=False):
+        built.append(self.policy_kind(request))
+        return original(self, request, response, report_only)
+
+    monkeypatch.setattr(security.SecurityHeadersMiddleware, "get_policy_parts", counting)
+    blog = make_blog(slug="built-once")
+    pages = [client.get(blog.get_absolute_url()) for _ in range(5)]
+    pages += [client.get("/") for _ in range(5)]
+    answers = [api_client.get("/api/blogs/") for _ in range(5)]
+    assert built == ["site", "api"]
+    assert len({r["Content-Security-Policy"] for r in pages}) == 1
+    assert len({r["Content-Security-Policy"] for r in answers}) == 1

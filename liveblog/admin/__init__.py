@@ -7,9 +7,10 @@ name only.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from liveblog.admin import blogs, entries, images  # noqa: F401  (registers the ModelAdmins)
 
-admin.site.site_header = "Liveblog editorial"
-admin.site.site_title = "Liveblog admin"
-admin.site.index_title = "Curate live blogs"
+admin.site.site_header = _("Liveblog editorial")
+admin.site.site_title = _("Liveblog admin")
+admin.site.index_title = _("Curate live blogs")

@@ -28,17 +28,18 @@ class HeroCaptionInline(admin.TabularInline):
     autocomplete_fields = ["image"]
     extra = 1
     max_num = 1
-    verbose_name = "hero image"
-    verbose_name_plural = "hero image"
+    verbose_name = _("hero image")
+    verbose_name_plural = _("hero image")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(entry__isnull=True).select_related("image")
 
 
-def status_action(name: str, status: str, *, description: str, message: str, done: str, only=None):
+def status_action(
+    name: str, status: str, *, description: str, message: str, done: str, skipped: str, only=None
+):
     """An action moving the selected blogs to `status` through Blog.set_status(), for those the
     transition applies to (and, with `only`, that are in that status now)."""
-    label = BlogStatus(status).label.lower()
     return verb_action(
         name,
         lambda blog: blog.set_status(status),
@@ -50,8 +51,7 @@ def status_action(name: str, status: str, *, description: str, message: str, don
             and (only is None or blog.status == only)
         ),
         done=done,
-        skipped="{items} left alone: "
-        + (f"only {only} blogs can be reopened." if only else f"they cannot become {label}."),
+        skipped=skipped,
     )
 
 
@@ -67,31 +67,35 @@ class BlogAdmin(EditorialAdmin):
         "desk_link",
         "view_link",
     ]
-    list_filter = ["status", ("coverage_date", admin.DateFieldListFilter)]
+    list_filter = ["status", "language", ("coverage_date", admin.DateFieldListFilter)]
     search_fields = ["title", "standfirst"]
     prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["translations"]
     inlines = [HeroCaptionInline]
     actions = [
         status_action(
             "go_live",
             BlogStatus.LIVE,
-            description="Go live",
+            description=_("Go live"),
             message="Went live (action “Go live”).",
-            done="{items} now live.",
+            done=_("{items} now live."),
+            skipped=_("{items} left alone: they cannot go live."),
         ),
         status_action(
             "close",
             BlogStatus.CLOSED,
-            description="Close (stop live updates)",
+            description=_("Close (stop live updates)"),
             message="Closed (action “Close”).",
-            done="{items} closed.",
+            done=_("{items} closed."),
+            skipped=_("{items} left alone: they cannot be closed."),
         ),
         status_action(
             "reopen",
             BlogStatus.LIVE,
-            description="Reopen",
+            description=_("Reopen"),
             message="Reopened (action “Reopen”).",
-            done="{items} reopened and live again.",
+            done=_("{items} reopened and live again."),
+            skipped=_("{items} left alone: only closed blogs can be reopened."),
             only=BlogStatus.CLOSED,
         ),
     ]
@@ -108,10 +112,10 @@ class BlogAdmin(EditorialAdmin):
         "changed_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "standfirst", "key_points", "intro"]}),
-        ("Entries", {"fields": ["entries_summary", "needs_attention", "import_notes_list"]}),
+        (None, {"fields": ["title", "slug", "language", "standfirst", "key_points", "intro"]}),
+        (_("Entries"), {"fields": ["entries_summary", "needs_attention", "import_notes_list"]}),
         (
-            "Status and dates",
+            _("Status and dates"),
             {
                 "fields": [
                     "status",
@@ -123,15 +127,16 @@ class BlogAdmin(EditorialAdmin):
                 ]
             },
         ),
+        (_("Translations"), {"fields": ["translations"]}),
         (
-            "Source",
+            _("Source"),
             {"fields": ["attribution", "source_url", "source_published", "source_updated"]},
         ),
         (
-            "Import provenance",
+            _("Import provenance"),
             {
                 "classes": ["collapse"],
-                "description": "Where the blog was imported from. Set by the importer only.",
+                "description": _("Where the blog was imported from. Set by the importer only."),
                 "fields": [
                     "source_format",
                     "source_name",
@@ -161,21 +166,21 @@ class BlogAdmin(EditorialAdmin):
             )
         )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, blog: Blog):
         return badge(blog.status, blog.get_status_display())
 
-    @admin.display(description="entries", ordering="entry_count")
+    @admin.display(description=_("entries"), ordering="entry_count")
     def entry_count(self, blog: Blog):
         return format_html(
             '<a href="{}">{}</a>', entry_changelist_url(blog__id__exact=blog.pk), blog.entry_count
         )
 
-    @admin.display(description="key events", ordering="key_event_count")
+    @admin.display(description=_("key events"), ordering="key_event_count")
     def key_event_count(self, blog: Blog):
         return blog.key_event_count
 
-    @admin.display(description="last updated", ordering="changed_at")
+    @admin.display(description=_("last updated"), ordering="changed_at")
     def last_updated(self, blog: Blog):
         return in_zone(blog.changed_at, blog.zone)
 
@@ -185,15 +190,15 @@ class BlogAdmin(EditorialAdmin):
             '<a href="{}">{}</a>', reverse("admin:liveblog_blog_desk", args=[blog.pk]), _("Desk")
         )
 
-    @admin.display(description="on the site")
+    @admin.display(description=_("on the site"))
     def view_link(self, blog: Blog):
-        label = "View on site" if blog.is_public else "Preview (draft)"
+        label = _("View on site") if blog.is_public else _("Preview (draft)")
         return format_html('<a href="{}" target="_blank">{}</a>', blog.get_absolute_url(), label)
 
-    @admin.display(description="entries")
+    @admin.display(description=_("entries"))
     def entries_summary(self, blog: Blog):
         if not blog.pk:
-            return "Save the blog first, then add entries."
+            return _("Save the blog first, then add entries.")
         return format_html(
             '<a href="{}"><strong>{}</strong></a> · '
             '<a href="{}">{} entries, {} key events</a> · <a href="{}">add an entry</a>',
@@ -205,7 +210,7 @@ class BlogAdmin(EditorialAdmin):
             reverse("admin:liveblog_entry_add") + f"?blog={blog.pk}",
         )
 
-    @admin.display(description="needs attention")
+    @admin.display(description=_("needs attention"))
     def needs_attention(self, blog: Blog):
         """Entries lacking something, counted per reason (one query), and the hero's lacks."""
         if not blog.pk:
@@ -253,15 +258,15 @@ class BlogAdmin(EditorialAdmin):
                 )
             )
         if not parts:
-            return "Nothing: every link has an address and every picture a file and alt text."
+            return _("Nothing: every link has an address and every picture a file and alt text.")
         return format_html_join(" ", "{}", ((part,) for part in parts))
 
-    @admin.display(description="import notes")
+    @admin.display(description=_("import notes"))
     def import_notes_list(self, blog: Blog):
         """What the last import of the blog's file had to assume, at the file's lines."""
         notes = blog.import_notes.splitlines()
         if not notes:
-            return "None: the last import assumed nothing." if blog.imported_at else "—"
+            return _("None: the last import assumed nothing.") if blog.imported_at else "—"
         return format_html(
             "<p>The last import had to assume this; check each place:</p><ul>{}</ul>",
             format_html_join("", "<li>{}</li>", ((note,) for note in notes)),

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from liveblog import body as body_markup
 from liveblog import forms
@@ -37,8 +38,8 @@ class CaptionInline(admin.TabularInline):
     formfield_overrides = {Caption._meta.get_field("text").__class__: INLINE_TEXT}
     autocomplete_fields = ["image"]
     extra = 0
-    verbose_name = "picture"
-    verbose_name_plural = "pictures (captions)"
+    verbose_name = _("picture")
+    verbose_name_plural = _("pictures (captions)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("image")
@@ -66,21 +67,21 @@ class CorrectionInline(admin.TabularInline):
     formfield_overrides = {Correction._meta.get_field("text").__class__: INLINE_TEXT}
     readonly_fields = ["author"]
     extra = 0
-    verbose_name_plural = "corrections (shown to readers under the entry)"
+    verbose_name_plural = _("corrections (shown to readers under the entry)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
-    title = "needs attention"
+    title = _("needs attention")
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
         reasons = [
             (name, label[0].upper() + label[1:]) for name, label in ATTENTION_REASONS.items()
         ]
-        return [("yes", "Any reason"), *reasons]
+        return [("yes", _("Any reason")), *reasons]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -127,7 +128,7 @@ class EntryListFormSet(BaseModelFormSet):
         )
         if any(count > 1 for count in newly_pinned.values()):
             raise ValidationError(
-                "Only one entry per blog can be pinned: tick “pinned” on one entry of each blog."
+                _("Only one entry per blog can be pinned: tick “pinned” on one entry of each blog.")
             )
 
 
@@ -170,55 +171,55 @@ class EntryAdmin(EditorialAdmin):
         verb_action(
             "publish",
             Entry.publish,
-            description="Publish",
+            description=_("Publish"),
             message="Published (action “Publish”).",
             applies=lambda entry: entry.status != EntryStatus.PUBLISHED,
-            done="{items} published.",
-            skipped="{items} left alone: already published.",
+            done=_("{items} published."),
+            skipped=_("{items} left alone: already published."),
         ),
         verb_action(
             "unpublish",
             Entry.unpublish,
-            description="Unpublish (back to draft)",
+            description=_("Unpublish (back to draft)"),
             message="Unpublished (action “Unpublish”).",
             applies=lambda entry: entry.status == EntryStatus.PUBLISHED,
-            done="{items} back to draft.",
-            skipped="{items} left alone: not published.",
+            done=_("{items} back to draft."),
+            skipped=_("{items} left alone: not published."),
         ),
         "pin",
         verb_action(
             "unpin",
             Entry.unpin,
-            description="Unpin",
+            description=_("Unpin"),
             message="Unpinned (action “Unpin”).",
             applies=lambda entry: entry.is_pinned,
-            done="{items} unpinned.",
-            skipped="{items} left alone: not pinned.",
+            done=_("{items} unpinned."),
+            skipped=_("{items} left alone: not pinned."),
         ),
         verb_action(
             "mark_key_event",
             Entry.mark_key_event,
-            description="Mark as key event",
+            description=_("Mark as key event"),
             message="Marked as key event (action).",
             applies=lambda entry: not entry.is_key_event,
-            done="{items} marked as key events.",
-            skipped="{items} left alone: already key events.",
+            done=_("{items} marked as key events."),
+            skipped=_("{items} left alone: already key events."),
         ),
         verb_action(
             "unmark_key_event",
             lambda entry: entry.mark_key_event(False),
-            description="Unmark key event",
+            description=_("Unmark key event"),
             message="Unmarked as key event (action).",
             applies=lambda entry: entry.is_key_event,
-            done="{items} no longer key events.",
-            skipped="{items} left alone: not key events.",
+            done=_("{items} no longer key events."),
+            skipped=_("{items} left alone: not key events."),
         ),
     ]
     readonly_fields = ["preview", "revision", "created_at", "updated_at", "import_key"]
     fieldsets = [
         (None, {"fields": ["blog", "headline", "body", "preview"]}),
         (
-            "Publishing",
+            _("Publishing"),
             {
                 "fields": [
                     "status",
@@ -227,12 +228,13 @@ class EntryAdmin(EditorialAdmin):
                     "is_pinned",
                     "authors",
                     "order",
+                    "language",
                     "loaded_version",
                 ]
             },
         ),
         (
-            "Bookkeeping",
+            _("Bookkeeping"),
             {
                 "classes": ["collapse"],
                 "fields": ["revision", "created_at", "updated_at", "import_key"],
@@ -365,35 +367,35 @@ class EntryAdmin(EditorialAdmin):
     def get_changelist_formset(self, request, **kwargs):
         return super().get_changelist_formset(request, formset=EntryListFormSet, **kwargs)
 
-    @admin.display(description="blog", ordering="blog__title")
+    @admin.display(description=_("blog"), ordering="blog__title")
     def blog_title(self, entry: Entry):
         title = entry.blog.title
         return format_html('<span title="{}">{}</span>', title, Truncator(title).chars(28))
 
-    @admin.display(description="time", ordering="published_at")
+    @admin.display(description=_("time"), ordering="published_at")
     def time(self, entry: Entry):
         if entry.published_at is None:
             return "—"
         return in_zone(entry.published_at, entry.blog.zone)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, entry: Entry):
         if entry.is_scheduled_now:
-            return badge("scheduled", "Scheduled")
+            return badge("scheduled", _("Scheduled"))
         return badge(entry.status, entry.get_status_display())
 
-    @admin.display(description="pictures", ordering="image_count")
+    @admin.display(description=_("pictures"), ordering="image_count")
     def image_count(self, entry: Entry):
         return entry.image_count
 
-    @admin.display(description="needs attention")
+    @admin.display(description=_("needs attention"))
     def attention(self, entry: Entry):
         return "; ".join(entry.attention_reasons) or "—"
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, entry: Entry):
         if not entry.pk:
-            return "The preview appears once the entry is saved."
+            return _("The preview appears once the entry is saved.")
         return render_to_string(
             "admin/liveblog/entry/_preview.html", {"blocks": entry.display_blocks()}
         )
@@ -413,7 +415,7 @@ class EntryAdmin(EditorialAdmin):
                     correction.author = request.user
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description="Pin (unpins the blog's pinned entry)", permissions=["change"])
+    @admin.action(description=_("Pin (unpins the blog's pinned entry)"), permissions=["change"])
     def pin(self, request, queryset):
         entries = list(queryset.select_related("blog"))
         per_blog = Counter(entry.blog_id for entry in entries)
@@ -433,6 +435,6 @@ class EntryAdmin(EditorialAdmin):
             verb=Entry.pin,
             applies=lambda entry: not entry.is_pinned,
             message="Pinned (action “Pin”).",
-            done="{items} pinned; any entry pinned before in the same blog is unpinned.",
-            skipped="{items} left alone: already pinned.",
+            done=_("{items} pinned; any entry pinned before in the same blog is unpinned."),
+            skipped=_("{items} left alone: already pinned."),
         )

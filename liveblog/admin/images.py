@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from liveblog import forms
 from liveblog.admin.display import EditorialAdmin, count_of, describe_caption
@@ -12,11 +13,11 @@ from liveblog.models import Caption, Image
 
 
 class HasFileFilter(admin.SimpleListFilter):
-    title = "has file"
+    title = _("has file")
     parameter_name = "has_file"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No (alt text only)")]
+        return [("yes", _("Yes")), ("no", _("No (alt text only)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -63,7 +64,7 @@ class ImageAdmin(EditorialAdmin):
             )
         return queryset, False
 
-    @admin.display(description="picture")
+    @admin.display(description=_("picture"))
     def thumbnail(self, image: Image):
         if image.file:
             return format_html(
@@ -76,28 +77,28 @@ class ImageAdmin(EditorialAdmin):
             Truncator(image.alt_text).chars(60),
         )
 
-    @admin.display(description="alt text", ordering="alt_text")
+    @admin.display(description=_("alt text"), ordering="alt_text")
     def alt_text_short(self, image: Image):
         return Truncator(image.alt_text).chars(100)
 
-    @admin.display(description="file photo", boolean=True, ordering="is_file_photo")
+    @admin.display(description=_("file photo"), boolean=True, ordering="is_file_photo")
     def file_photo(self, image: Image) -> bool:
         return image.is_file_photo
 
-    @admin.display(description="used", ordering="usage_count")
+    @admin.display(description=_("used"), ordering="usage_count")
     def usage(self, image: Image):
         if not image.usage_count:
             return "unused"
         url = reverse("admin:liveblog_caption_changelist") + f"?image__id__exact={image.pk}"
         return format_html('<a href="{}">{} caption(s)</a>', url, image.usage_count)
 
-    @admin.display(description="used in")
+    @admin.display(description=_("used in"))
     def used_in(self, image: Image):
         if not image.pk:
             return "—"
         captions = image.captions.select_related("entry", "blog")
         if not captions:
-            return "Not used yet."
+            return _("Not used yet.")
         # The admin indents lists in forms past the labels; this one sits in the field's column.
         return format_html(
             '<ul class="lb-used-in">{}</ul>',
@@ -128,6 +129,6 @@ class CaptionAdmin(EditorialAdmin):
     autocomplete_fields = ["blog", "entry", "image"]
     fields = ["blog", "entry", "image", "text", "position"]
 
-    @admin.display(description="placed in")
+    @admin.display(description=_("placed in"))
     def placed_in(self, caption: Caption):
         return describe_caption(caption)

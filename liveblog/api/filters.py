@@ -8,6 +8,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from liveblog import languages
 from liveblog.api.permissions import captions_for
 from liveblog.models import Blog, BlogStatus, Caption, Entry, Image
 
@@ -74,6 +75,9 @@ class StableOrderingFilter(filters.OrderingFilter):
 
 class BlogFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=BlogStatus.choices)
+    language = filters.ChoiceFilter(
+        choices=languages.choices(), label="Blogs written in this language (a BCP 47 code)."
+    )
     coverage_date = filters.DateFromToRangeFilter(
         label="Coverage date range: coverage_date_after / coverage_date_before (YYYY-MM-DD)."
     )
@@ -85,7 +89,7 @@ class BlogFilter(filters.FilterSet):
 
     class Meta:
         model = Blog
-        fields = ["status", "coverage_date", "q"]
+        fields = ["status", "language", "coverage_date", "q"]
 
 
 class EntryFilter(filters.FilterSet):

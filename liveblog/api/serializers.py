@@ -1,5 +1,7 @@
 """Shapes of blogs, entries, images and captions as the API reads and writes them."""
 
+import re
+
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -106,6 +108,20 @@ class HeroSerializer(serializers.Serializer):
     image = ImageSerializer()
 
 
+# What Django's SlugField accepts (validate_slug).
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class BlogSlugField(serializers.SlugRelatedField):
+    """A blog named by its slug; anything that cannot be a slug is refused before the database
+    is asked (PostgreSQL cannot even compare a text holding NUL)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:100])
+        return super().to_internal_value(data)
+
+
 class BlogSerializer(serializers.ModelSerializer):
     """A blog with everything its reader page shows above the entries."""
 
@@ -121,6 +137,13 @@ class BlogSerializer(serializers.ModelSerializer):
     )
     hero = serializers.SerializerMethodField()
     source_url = OptionalURLField()
+    translations = BlogSlugField(
+        many=True,
+        slug_field="slug",
+        queryset=Blog.objects.all(),
+        required=False,
+        help_text="Slugs of the same story's blogs in other languages (linked both ways).",
+    )
     entry_count = serializers.IntegerField(read_only=True, help_text="Published entries.")
     key_event_count = serializers.IntegerField(read_only=True, help_text="Published key events.")
 
@@ -138,6 +161,8 @@ class BlogSerializer(serializers.ModelSerializer):
             "starts_at",
             "closed_at",
             "time_zone",
+            "language",
+            "translations",
             "key_points",
             "intro",
             "intro_paragraphs",
@@ -296,6 +321,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "is_key_event",
             "is_pinned",
             "status",
+            "language",
             "authors",
             "corrections",
             "revision",

@@ -141,7 +141,9 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
     conditional_get = {"list", "retrieve"}
 
     def get_queryset(self):
-        return with_counts(blogs_for(self.request)).prefetch_related(hero_prefetch())
+        # The translations' slugs: one more query for the page of blogs.
+        translations = Prefetch("translations", queryset=Blog.objects.only("id", "slug"))
+        return with_counts(blogs_for(self.request)).prefetch_related(hero_prefetch(), translations)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

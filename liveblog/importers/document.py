@@ -95,7 +95,7 @@ def _check_entry(entry, where: str) -> None:
     # JSON true is a Python int too: refuse it as an order.
     if entry.get("order") is not None and type(entry["order"]) is not int:
         raise ReaderError(f"{where}.order: must be a whole number")
-    for key in ("key", "published_at"):
+    for key in ("key", "published_at", "language"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise ReaderError(f"{where}.{key}: must be a string or null")
     if entry.get("published_at") is not None:

@@ -14,6 +14,11 @@
   const saved = ["headline", "body", "alt_text", "caption", "credit", "photo_position",
     "publish_at", "existing_image", "is_key_event", "is_pinned", "is_file_photo"];
 
+  // A sentence from the page with its %(name)s placeholders filled in.
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
+  }
+
   function say(message, isError) {
     status.textContent = message;
     status.classList.toggle("desk-status--error", Boolean(isError));
@@ -202,7 +207,7 @@
     form.elements.existing_image.value = id;
     chosen.replaceChildren();
     const text = document.createElement("span");
-    text.textContent = strings.chosenImage.replace("%(alt)s", alt || "#" + id);
+    text.textContent = fill(strings.chosenImage, { alt: alt || "#" + id });
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "desk-button";

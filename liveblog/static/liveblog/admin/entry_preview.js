@@ -3,8 +3,13 @@
 // Pictures are captions, so only the server preview (after saving) shows them. A moment after
 // typing stops, the server's rendering (EntryAdmin.body_preview_view, the full grammar of
 // docs/desk.md) replaces this one.
+// Its sentences go through gettext: the form loads the project's script catalogue in the
+// editor's language (without it they read as written).
 "use strict";
 (function () {
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate
+    || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const LINK = /^\[([\s\S]*)\]\(([^\s()]*)\)$/;
   const INTERACTIVE = /^\[interactive:\s*([\s\S]*)\]$/;
   // liveblog/body.py safe_url(), the URL policy of every renderer: http(s) with a host, mailto:,
@@ -71,27 +76,37 @@
           para.append(link);
         } else if (block.url) {
           para.classList.add("lb-preview__stub");
-          para.title = "Readers will see this link without an address";
+          para.title = gettext("Readers will see this link without an address");
           para.append(
             block.text + " ",
-            element("strong", "(address refused: use http, https, mailto or a path on this site)"),
+            element(
+              "strong",
+              gettext("(address refused: use http, https, mailto or a path on this site)"),
+            ),
           );
         } else {
           para.classList.add("lb-preview__stub");
-          para.append(block.text + " ", element("strong", "(link without address)"));
+          para.append(block.text + " ", element("strong", gettext("(link without address)")));
         }
         target.append(para);
       } else if (block.type === "interactive") {
-        target.append(element("p", "[Interactive graphic: " + block.title + "]", "lb-preview__interactive"));
+        const label = interpolate(
+          gettext("[Interactive graphic: %(title)s]"), { title: block.title }, true
+        );
+        target.append(element("p", label, "lb-preview__interactive"));
       }
     }
-    if (!blocks.length) target.append(element("p", "The body is empty."));
+    if (!blocks.length) target.append(element("p", gettext("The body is empty.")));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     const body = document.getElementById("id_body");
     if (!body) return;
-    const title = element("p", "Live preview (text only; pictures appear in the preview below after saving)", "lb-live-preview-title");
+    const title = element(
+      "p",
+      gettext("Live preview (text only; pictures appear in the preview below after saving)"),
+      "lb-live-preview-title",
+    );
     const target = element("div", undefined, "lb-preview");
     target.id = "lb-live-preview";
     const wrapper = document.createElement("div");

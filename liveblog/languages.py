@@ -1,0 +1,137 @@
+"""Languages: which a blog may be written in, which way it reads, how it is searched, and which
+language a response is in.
+
+Two rules, each with its home here:
+- a reader page speaks its blog's language (`for_blog()`), whatever the reader's browser says:
+  the blog decides, so the blog's own cache key is the only key a page needs;
+- the admin, the API and the pages that belong to no blog (index, search, errors) speak the
+  request's language, negotiated by `LocaleMiddleware` among settings.LANGUAGES (the interface
+  languages the project ships catalogues for) from the editor's choice (the language cookie set
+  by Django's `set_language` view, offered in the admin header) or the browser's Accept-Language.
+"""
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+
+# BCP 47 primary subtag -> PostgreSQL text search configuration (`SELECT cfgname FROM
+# pg_ts_config` on PostgreSQL 13+). A language without one is searched with "simple": words as
+# written, lower-cased, no stemming.
+SEARCH_CONFIGS = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "eu": "basque",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+FALLBACK_SEARCH_CONFIG = "simple"
+
+
+def choices() -> list[tuple[str, str]]:
+    """The languages a blog may be written in, for the model field's choices."""
+    return list(settings.LIVEBLOG_LANGUAGES)
+
+
+def default() -> str:
+    return settings.LIVEBLOG_DEFAULT_LANGUAGE
+
+
+def is_rtl(code: str) -> bool:
+    """Whether the language is written right to left (Django's own table says so)."""
+    try:
+        return translation.get_language_info(code)["bidi"]
+    except KeyError:
+        return False
+
+
+def direction(code: str) -> str:
+    """The `dir` attribute for text in this language."""
+    return "rtl" if is_rtl(code) else "ltr"
+
+
+def search_config(code: str) -> str:
+    """The PostgreSQL text search configuration for text in this language."""
+    return SEARCH_CONFIGS.get(code.split("-")[0].lower(), FALLBACK_SEARCH_CONFIG)
+
+
+def search_configs() -> list[str]:
+    """Every configuration a blog's language may map to, for searching across blogs."""
+    return sorted({search_config(code) for code, _ in choices()})
+
+
+@contextlib.contextmanager
+def for_blog(blog) -> Iterator[None]:
+    """Render in the blog's language (its interface strings, dates and numbers); strings
+    without a catalogue for it stay English."""
+    with translation.override(blog.language):
+        yield
+
+
+def page_language(request: HttpRequest) -> dict:
+    """Template context: the language a page is rendered in (the blog's on its pages, the
+    request's elsewhere) and its direction, for <html lang dir>."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    return {"page_language": code, "page_direction": direction(code)}
+
+
+def mark(response: HttpResponse, code: str) -> HttpResponse:
+    """Say which language the response is in. The locale middleware leaves such a response
+    alone: it does not depend on the reader's Accept-Language, so it must not Vary on it."""
+    response.headers["Content-Language"] = code
+    return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except for responses whose language their content decided (`mark()`): no
+    `Vary: Accept-Language` on a blog's pages, which a CDN keeps one copy of for everyone."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # A 304 has no words of its own: its Vary is its 200's.
+        if (
+            response.has_header("Content-Language")
+            or response.status_code == 304
+            or getattr(response, "language_neutral", False)
+        ):
+            return response
+        return super().process_response(request, response)
+
+
+def language_neutral(view):
+    """For responses with no words in them (the live check): no Vary, no Content-Language."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = view(*args, **kwargs)
+        response.language_neutral = True
+        return response
+
+    return wrapped
