@@ -4,6 +4,8 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from liveblog import body as body_markup
 from liveblog import uploads
@@ -35,8 +37,10 @@ class BlogAdminForm(forms.ModelForm):
 
     key_points = KeyPointsField(
         required=False,
-        help_text="One point per line, in the order readers see them. "
-        "Delete a line to remove a point; move lines to reorder.",
+        help_text=gettext_lazy(
+            "One point per line, in the order readers see them. "
+            "Delete a line to remove a point; move lines to reorder."
+        ),
     )
 
     class Meta:
@@ -119,10 +123,10 @@ class EntryAdminForm(forms.ModelForm):
         self.conflict = False
         # The admin activates the blog's zone around this form (EntryAdmin.changeform_view).
         if "published_at" in self.fields:
-            self.fields["published_at"].help_text = (
-                f"In {timezone.get_current_timezone_name()} time. Leave empty to use the moment "
-                "it is published; a time in the future schedules the entry."
-            )
+            self.fields["published_at"].help_text = _(
+                "In %(zone)s time. Leave empty to use the moment it is published; a time in the "
+                "future schedules the entry."
+            ) % {"zone": timezone.get_current_timezone_name()}
 
     def clean_published_at(self):
         # The form shows and sends times to the second: an untouched time keeps its fraction
@@ -158,7 +162,7 @@ class EntryAdminForm(forms.ModelForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_version")] = str(current[0])
         last = self.instance.history.order_by("-history_date", "-history_id").first()
-        who, what, when = "Someone else", "", None
+        who, what, when = _("Someone else"), "", None
         if last is not None:
             when = timezone.localtime(last.history_date)
             if last.history_user is not None:
@@ -167,17 +171,23 @@ class EntryAdminForm(forms.ModelForm):
                 changed = last.diff_against(last.prev_record).changed_fields
                 if changed:
                     names = [str(Entry._meta.get_field(name).verbose_name) for name in changed]
-                    what = f" They changed: {', '.join(names)}."
+                    what = " " + _("They changed: %(fields)s.") % {"fields": ", ".join(names)}
         raise forms.ValidationError(
-            "%(who)s changed this entry%(when)s after you opened it, so your changes were "
-            "NOT saved.%(what)s Your changes are still in the form below. Open the entry in a new "
-            "tab to see the other version (or its History), then either copy your changes over "
-            "there, or press Save again here to replace that version with yours.",
+            _(
+                "%(who)s changed this entry%(when)s after you opened it, so your changes were "
+                "NOT saved.%(what)s Your changes are still in the form below. Open the entry in a "
+                "new tab to see the other version (or its History), then either copy your changes "
+                "over there, or press Save again here to replace that version with yours."
+            ),
             code="conflict",
             params={
                 "who": who,
                 "what": what,
-                "when": f" at {date_format(when, 'j M, H:i')} {when.tzname()}" if when else "",
+                "when": " "
+                + _("at %(time)s %(zone)s")
+                % {"time": date_format(when, "j M, H:i"), "zone": when.tzname()}
+                if when
+                else "",
             },
         )
 

@@ -73,10 +73,10 @@ def validate_showable_time(value: datetime.datetime | datetime.date) -> None:
 
 
 class BlogStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    UPCOMING = "upcoming", "Upcoming"
-    LIVE = "live", "Live"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    UPCOMING = "upcoming", _("Upcoming")
+    LIVE = "live", _("Live")
+    CLOSED = "closed", _("Closed")
 
     @classmethod
     def allows(cls, old: str, new: str) -> bool:
@@ -88,7 +88,10 @@ class BlogStatus(models.TextChoices):
         """Why a blog may not go from `old` to `new`, for editors; None when it may."""
         if cls.allows(old, new):
             return None
-        return f"A {cls(old).label.lower()} blog cannot become {cls(new).label.lower()}."
+        return _("A %(old)s blog cannot become %(new)s.") % {
+            "old": str(cls(old).label).lower(),
+            "new": str(cls(new).label).lower(),
+        }
 
 
 # Where each status may go. A live or closed blog never becomes "upcoming" again: its coverage
@@ -102,8 +105,8 @@ BLOG_TRANSITIONS = {
 
 
 class EntryStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 def can_preview(user, model) -> bool:
@@ -179,38 +182,50 @@ class BlogQuerySet(models.QuerySet):
 
 
 class Blog(models.Model):
-    title = models.CharField(max_length=300)
+    title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The blog's address on the site."
+        _("slug"), max_length=200, unique=True, help_text=_("The blog's address on the site.")
     )
-    standfirst = models.TextField(blank=True, help_text="One sentence under the title.")
+    standfirst = models.TextField(
+        _("standfirst"), blank=True, help_text=_("One sentence under the title.")
+    )
     key_points = models.JSONField(
-        default=list, blank=True, help_text="“What you need to know”, in the order shown."
+        _("key points"),
+        default=list,
+        blank=True,
+        help_text=_("“What you need to know”, in the order shown."),
     )
     intro = models.TextField(
-        blank=True, help_text="Paragraphs before the entries, separated by a blank line."
+        _("intro"),
+        blank=True,
+        help_text=_("Paragraphs before the entries, separated by a blank line."),
     )
-    status = models.CharField(max_length=10, choices=BlogStatus.choices, default=BlogStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BlogStatus.choices, default=BlogStatus.DRAFT
+    )
     coverage_date = models.DateField(
+        _("coverage date"),
         null=True,
         blank=True,
         validators=[validate_showable_time],
-        help_text="The day the blog covers.",
+        help_text=_("The day the blog covers."),
     )
     starts_at = models.DateTimeField(
+        _("starts at"),
         null=True,
         blank=True,
         validators=[validate_showable_time],
-        help_text="When coverage starts; shown while the blog is upcoming.",
+        help_text=_("When coverage starts; shown while the blog is upcoming."),
     )
     closed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, validators=[validate_showable_time]
+        _("closed at"), null=True, blank=True, editable=False, validators=[validate_showable_time]
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="Entry times are shown in this zone, e.g. Europe/Kyiv.",
+        help_text=_("Entry times are shown in this zone, e.g. Europe/Kyiv."),
     )
     language = models.CharField(
         _("language"),
@@ -230,34 +245,42 @@ class Blog(models.Model):
         help_text=_("The same story's blogs in other languages (search engines are told of them)."),
     )
     closed_notice = models.TextField(
-        blank=True, help_text="Shown at the top once the blog is closed."
+        _("closed notice"), blank=True, help_text=_("Shown at the top once the blog is closed.")
     )
-    attribution = models.CharField(max_length=300, blank=True, help_text="Shown as “Source: …”.")
+    attribution = models.CharField(
+        _("attribution"), max_length=300, blank=True, help_text=_("Shown as “Source: …”.")
+    )
     source_published = models.CharField(
-        max_length=100, blank=True, help_text="Publication date as the source gave it."
+        _("source published"),
+        max_length=100,
+        blank=True,
+        help_text=_("Publication date as the source gave it."),
     )
     source_updated = models.CharField(
-        max_length=100, blank=True, help_text="Last-updated date as the source gave it."
+        _("source updated"),
+        max_length=100,
+        blank=True,
+        help_text=_("Last-updated date as the source gave it."),
     )
     # Import provenance: which file the blog came from and what that file held last time.
-    source_format = models.CharField(max_length=1, blank=True, editable=False)
-    source_name = models.CharField(max_length=255, blank=True, editable=False)
-    source_url = models.URLField(blank=True)
-    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    source_format = models.CharField(_("source format"), max_length=1, blank=True, editable=False)
+    source_name = models.CharField(_("source name"), max_length=255, blank=True, editable=False)
+    source_url = models.URLField(_("source URL"), blank=True)
+    source_hash = models.CharField(_("source hash"), max_length=64, blank=True, editable=False)
     # Hash of the blog-level fields as last imported: differs once an editor changes them.
-    import_hash = models.CharField(max_length=64, blank=True, editable=False)
-    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_hash = models.CharField(_("import hash"), max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True, editable=False)
     # What the last import had to assume about its file (the reader's warnings, and authors it
     # could not find), one "file:line: what" per line: shown to editors beside "needs attention".
-    import_notes = models.TextField(blank=True, editable=False)
+    import_notes = models.TextField(_("import notes"), blank=True, editable=False)
     # Moved by Blog.objects.bump() only (never by save()): see the module docstring.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     # Moves with the revision and when scheduled entries change: orders copies of the state
     # kept outside the database (liveblog.freshness).
-    state_version = models.PositiveBigIntegerField(default=0, editable=False)
-    changed_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    state_version = models.PositiveBigIntegerField(_("state version"), default=0, editable=False)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BlogQuerySet.as_manager()
     history = HistoricalRecords(
@@ -373,21 +396,33 @@ class Blog(models.Model):
 
 
 class Image(models.Model):
-    alt_text = models.TextField(help_text="Describes the picture for readers who cannot see it.")
-    credit = models.CharField(max_length=200, blank=True, help_text="Photographer / agency.")
+    alt_text = models.TextField(
+        _("alt text"), help_text=_("Describes the picture for readers who cannot see it.")
+    )
+    credit = models.CharField(
+        _("credit"), max_length=200, blank=True, help_text=_("Photographer / agency.")
+    )
     is_file_photo = models.BooleanField(
-        "file photo", default=False, help_text="An archive picture, shown to readers as “File:”."
+        _("file photo"),
+        default=False,
+        help_text=_("An archive picture, shown to readers as “File:”."),
     )
     file = models.ImageField(
-        upload_to=uploads.image_upload_to, blank=True, width_field="width", height_field="height"
+        _("file"),
+        upload_to=uploads.image_upload_to,
+        blank=True,
+        width_field="width",
+        height_field="height",
     )
-    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    source_url = models.URLField(blank=True, help_text="Where the picture came from, if known.")
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
+    source_url = models.URLField(
+        _("source URL"), blank=True, help_text=_("Where the picture came from, if known.")
+    )
     # Imports find the same picture again by this key, so one picture is one Image.
-    import_key = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_key = models.CharField(_("import key"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -460,9 +495,9 @@ def visible_q(now: datetime.datetime) -> Q:
 # What an entry or picture can lack that editors must supply (a missing alt text is an
 # accessibility defect), keyed by the flag `EntryQuerySet.with_attention()` annotates.
 ATTENTION_REASONS = {
-    "lacks_link_address": "a link without its address",
-    "lacks_picture_file": "a picture without a file",
-    "lacks_alt_text": "a picture without alt text",
+    "lacks_link_address": _("a link without its address"),
+    "lacks_picture_file": _("a picture without a file"),
+    "lacks_alt_text": _("a picture without alt text"),
 }
 
 
@@ -583,23 +618,31 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Entry(models.Model):
-    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="entries")
-    headline = models.CharField(max_length=300)
-    body = models.TextField(blank=True, help_text=body_markup.HELP_TEXT)
+    blog = models.ForeignKey(
+        Blog, on_delete=models.CASCADE, related_name="entries", verbose_name=_("blog")
+    )
+    headline = models.CharField(_("headline"), max_length=300)
+    body = models.TextField(_("body"), blank=True, help_text=body_markup.HELP_TEXT)
     # The body parsed into blocks, derived on save: pages, feeds, the API and search read this.
-    body_blocks = models.JSONField(default=list, editable=False)
+    body_blocks = models.JSONField(_("body blocks"), default=list, editable=False)
     order = models.IntegerField(
+        _("order"),
         default=0,
         validators=[MinValueValidator(0), MaxValueValidator(ORDER_LIMIT - 1)],
-        help_text="Places an entry without a time among the other untimed ones: higher shows "
-        "first. Entries with a time are placed by their time.",
+        help_text=_(
+            "Places an entry without a time among the other untimed ones: higher shows "
+            "first. Entries with a time are placed by their time."
+        ),
     )
     published_at = models.DateTimeField(
+        _("published at"),
         null=True,
         blank=True,
         validators=[validate_showable_time],
-        help_text="The entry's time. Empty: the moment it is published. "
-        "A time in the future schedules the entry.",
+        help_text=_(
+            "The entry's time. Empty: the moment it is published. "
+            "A time in the future schedules the entry."
+        ),
     )
     language = models.CharField(
         _("language"),
@@ -611,25 +654,32 @@ class Entry(models.Model):
     )
     # Derived on save from the entry's language, or its blog's (Blog.save keeps them in step).
     search_config = search.SearchConfigField()
-    is_key_event = models.BooleanField("key event", default=False)
-    is_pinned = models.BooleanField("pinned", default=False, help_text="Shown first. One per blog.")
-    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
+    is_key_event = models.BooleanField(_("key event"), default=False)
+    is_pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Shown first. One per blog.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT
+    )
     authors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="liveblog_entries"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="liveblog_entries",
+        verbose_name=_("authors"),
     )
     # Derived on save: the stream position (see sort_key_for) and whether it waits for its time.
-    sort_key = models.BigIntegerField(default=0, editable=False)
-    is_scheduled = models.BooleanField(default=False, editable=False)
+    sort_key = models.BigIntegerField(_("sort key"), default=0, editable=False)
+    is_scheduled = models.BooleanField(_("is scheduled"), default=False, editable=False)
     # The blog revision of its last reader-visible change (0: readers never saw it).
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     # Optimistic concurrency: every save increments it; a save based on an older one is refused.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Re-import finds the entry by import_key and compares import_hash with the current content to
     # tell whether an editor changed it since.
-    import_key = models.CharField(max_length=64, blank=True, editable=False)
-    import_hash = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    import_key = models.CharField(_("import key"), max_length=64, blank=True, editable=False)
+    import_hash = models.CharField(_("import hash"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = EntryQuerySet.as_manager()
     # Derived and bookkeeping fields stay out of the history. Authors too: recording the m2m
@@ -935,10 +985,16 @@ class EntryRemovalQuerySet(models.QuerySet):
 class EntryRemoval(models.Model):
     """An entry that left a blog's stream (deleted or unpublished), so pollers learn to drop it."""
 
-    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="removals")
-    entry_id = models.BigIntegerField()
-    revision = models.PositiveIntegerField()
-    removed_at = models.DateTimeField(auto_now_add=True)
+    blog = models.ForeignKey(
+        Blog, on_delete=models.CASCADE, related_name="removals", verbose_name=_("blog")
+    )
+    entry_id = models.BigIntegerField(
+        _("entry id"),
+    )
+    revision = models.PositiveIntegerField(
+        _("revision"),
+    )
+    removed_at = models.DateTimeField(_("removed at"), auto_now_add=True)
 
     objects = EntryRemovalQuerySet.as_manager()
 
@@ -956,12 +1012,22 @@ class EntryRemoval(models.Model):
 class Correction(models.Model):
     """A dated note readers see under an entry that was changed after publication."""
 
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="corrections")
-    text = models.TextField(help_text="What was corrected, e.g. “corrected the casualty figure”.")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("entry")
     )
-    created_at = models.DateTimeField(default=timezone.now, validators=[validate_showable_time])
+    text = models.TextField(
+        _("text"), help_text=_("What was corrected, e.g. “corrected the casualty figure”.")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, validators=[validate_showable_time]
+    )
 
     history = HistoricalRecords()
 
@@ -989,19 +1055,26 @@ class Correction(models.Model):
 class Caption(models.Model):
     """An Image placed in an entry (at a position among its blocks) or as a blog's hero."""
 
-    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="captions")
+    blog = models.ForeignKey(
+        Blog, on_delete=models.CASCADE, related_name="captions", verbose_name=_("blog")
+    )
     entry = models.ForeignKey(
         Entry,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="captions",
-        help_text="Leave empty for the blog's hero image.",
+        help_text=_("Leave empty for the blog's hero image."),
+        verbose_name=_("entry"),
     )
-    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="captions")
-    text = models.TextField(blank=True)
+    image = models.ForeignKey(
+        Image, on_delete=models.PROTECT, related_name="captions", verbose_name=_("image")
+    )
+    text = models.TextField(_("text"), blank=True)
     position = models.PositiveIntegerField(
-        default=0, help_text="How many body blocks come before the image: 0 puts it first."
+        _("position"),
+        default=0,
+        help_text=_("How many body blocks come before the image: 0 puts it first."),
     )
 
     history = HistoricalRecords()

@@ -124,7 +124,9 @@ def test_the_blog_page_shows_reasons_and_import_notes_side_by_side(tmp_path, edi
 
     assert "<strong>1 entry</strong></a> needs attention:" in html
     assert 'attention=lacks_alt_text">1 with a picture without alt text</a>' in html
-    assert "hero image</a> is without a file and without alt text." in html
+    assert (
+        "hero image</a> needs attention: a picture without a file, a picture without alt text."
+    ) in html
     notes = html[html.index("field-import_notes_list") :]
     assert "<li>storm.txt:5: caption without alt text; imported with empty alt</li>" in notes
     assert "<li>storm.txt:11: caption without alt text; imported with empty alt</li>" in notes

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from liveblog import forms
 from liveblog.admin.display import (
@@ -199,15 +200,22 @@ class BlogAdmin(EditorialAdmin):
     def entries_summary(self, blog: Blog):
         if not blog.pk:
             return _("Save the blog first, then add entries.")
+        counts = ", ".join(
+            [
+                ngettext("%(count)s entry", "%(count)s entries", blog.entry_count)
+                % {"count": blog.entry_count},
+                ngettext("%(count)s key event", "%(count)s key events", blog.key_event_count)
+                % {"count": blog.key_event_count},
+            ]
+        )
         return format_html(
-            '<a href="{}"><strong>{}</strong></a> · '
-            '<a href="{}">{} entries, {} key events</a> · <a href="{}">add an entry</a>',
+            '<a href="{}"><strong>{}</strong></a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:liveblog_blog_desk", args=[blog.pk]),
             _("Open the live desk"),
             entry_changelist_url(blog__id__exact=blog.pk),
-            blog.entry_count,
-            blog.key_event_count,
+            counts,
             reverse("admin:liveblog_entry_add") + f"?blog={blog.pk}",
+            _("add an entry"),
         )
 
     @admin.display(description=_("needs attention"))
@@ -233,28 +241,33 @@ class BlogAdmin(EditorialAdmin):
         if counts["total"]:
             reasons = format_html_join(
                 ", ",
-                '<a href="{}">{} with {}</a>',
+                '<a href="{}">{}</a>',
                 (
-                    (entry_changelist_url(blog__id__exact=blog.pk, attention=name), count, label)
+                    (
+                        entry_changelist_url(blog__id__exact=blog.pk, attention=name),
+                        _("%(count)s with %(reason)s") % {"count": count, "reason": label},
+                    )
                     for name, label in ATTENTION_REASONS.items()
                     if (count := counts[f"with_{name}"])
                 ),
             )
+            total = counts["total"]
             parts.append(
                 format_html(
-                    '<a href="{}"><strong>{} {}</strong></a> {} attention: {}.',
+                    '<a href="{}"><strong>{}</strong></a> {}',
                     entry_changelist_url(blog__id__exact=blog.pk, attention="yes"),
-                    counts["total"],
-                    "entry" if counts["total"] == 1 else "entries",
-                    "needs" if counts["total"] == 1 else "need",
-                    reasons,
+                    ngettext("%(count)s entry", "%(count)s entries", total) % {"count": total},
+                    format_html(
+                        ngettext("needs attention: {}.", "need attention: {}.", total),
+                        reasons,
+                    ),
                 )
             )
         if hero_lacks:
             parts.append(
                 format_html(
-                    'The <a href="#captions-group">hero image</a> is {}.',
-                    " and ".join(reason.replace("a picture ", "", 1) for reason in hero_lacks),
+                    _('The <a href="#captions-group">hero image</a> needs attention: {}.'),
+                    ", ".join(str(reason) for reason in hero_lacks),
                 )
             )
         if not parts:
@@ -268,6 +281,7 @@ class BlogAdmin(EditorialAdmin):
         if not notes:
             return _("None: the last import assumed nothing.") if blog.imported_at else "—"
         return format_html(
-            "<p>The last import had to assume this; check each place:</p><ul>{}</ul>",
+            "<p>{}</p><ul>{}</ul>",
+            _("The last import had to assume this; check each place:"),
             format_html_join("", "<li>{}</li>", ((note,) for note in notes)),
         )
