@@ -556,3 +556,41 @@ def test_saving_an_untouched_timed_entry_keeps_its_time_to_the_microsecond(edito
     assert entry.published_at.microsecond == 123456
     log = LogEntry.objects.get(object_id=str(entry.pk), action_flag=CHANGE)
     assert log.get_change_message() == "No fields changed."
+
+
+def test_save_lands_on_the_entrys_own_blog_list(editor_client):
+    """After Save, the list of the entry's blog (its new entry on top), not every blog's."""
+    blog, other = make_blog(slug="mine"), make_blog(slug="other")
+    make_entry(other, headline="Another blog's newer entry")
+    entry = make_entry(blog)
+    changelist = reverse("admin:liveblog_entry_changelist")
+
+    response = editor_client.post(
+        change_url(entry), form_data(editor_client.get(change_url(entry)))
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{changelist}?blog__id__exact={blog.pk}"
+
+    data = form_data(editor_client.get(ADD + f"?blog={blog.pk}"), headline="Fresh update")
+    data["_save"] = "Save"
+    response = editor_client.post(ADD + f"?blog={blog.pk}", data)
+    assert response["Location"] == f"{changelist}?blog__id__exact={blog.pk}"
+    listing = editor_client.get(response["Location"]).content.decode()
+    assert "Fresh update" in listing and "Another blog&#x27;s newer entry" not in listing
+
+    # A list narrowed otherwise keeps its own filters, with the blog added.
+    filtered = f"{change_url(entry)}?_changelist_filters=status__exact%3Dpublished"
+    response = editor_client.post(filtered, form_data(editor_client.get(filtered)))
+    assert response["Location"] == f"{changelist}?status__exact=published&blog__id__exact={blog.pk}"
+
+
+def test_view_on_site_only_for_entries_readers_can_see(editor_client):
+    blog = make_blog(slug="seen")
+    published = make_entry(blog, headline="Out")
+    draft = make_entry(blog, headline="Not yet", status=EntryStatus.DRAFT)
+    later = make_entry(blog, headline="Later", published_at=timezone.now() + dt.timedelta(hours=2))
+
+    page = editor_client.get(change_url(published)).content.decode()
+    assert "viewsitelink" in page and published.get_absolute_url() in page
+    for entry in (draft, later):
+        assert "viewsitelink" not in editor_client.get(change_url(entry)).content.decode()

@@ -346,6 +346,31 @@ class EntryAdmin(EditorialAdmin):
             response["Location"] = f"{location}{'&' if '?' in location else '?'}blog={obj.blog_id}"
         return response
 
+    def response_post_save_add(self, request, obj: Entry):
+        return self.to_blog_list(request, obj, super().response_post_save_add(request, obj))
+
+    def response_post_save_change(self, request, obj: Entry):
+        return self.to_blog_list(request, obj, super().response_post_save_change(request, obj))
+
+    def to_blog_list(self, request, obj: Entry, response):
+        """After Save, the list of the entry's own blog (where its place in the stream shows),
+        not every blog's entries, unless the list it came from already chose a blog."""
+        changelist = reverse("admin:liveblog_entry_changelist")
+        if not isinstance(response, HttpResponseRedirect) or not response["Location"].startswith(
+            changelist
+        ):
+            return response
+        filters = QueryDict(request.GET.get("_changelist_filters", ""), mutable=True)
+        if not filters.get("blog__id__exact"):
+            filters["blog__id__exact"] = str(obj.blog_id)
+            response["Location"] = f"{changelist}?{filters.urlencode()}"
+        return response
+
+    def view_on_site(self, obj: Entry) -> str | None:
+        """Readers' pages show published entries only: a draft or a scheduled entry gets no
+        "View on site" link to a 404 (the live desk previews it as readers will see it)."""
+        return obj.get_absolute_url() if obj.is_visible else None
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         if blog := self.blog_opened_for(request):
@@ -390,7 +415,7 @@ class EntryAdmin(EditorialAdmin):
 
     @admin.display(description=_("needs attention"))
     def attention(self, entry: Entry):
-        return "; ".join(entry.attention_reasons) or "—"
+        return "; ".join(map(str, entry.attention_reasons)) or "—"
 
     @admin.display(description=_("preview"))
     def preview(self, entry: Entry):
