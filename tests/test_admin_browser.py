@@ -5,6 +5,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from liveblog.models import Entry, EntryStatus
 from tests.factories import make_blog, make_entry, make_image
@@ -69,7 +70,13 @@ def test_editor_creates_pins_and_marks_an_entry(page, live_server, editor_login,
     assert entry.captions.get().image.alt_text == "Firefighters on a ridge at dusk"
     assert list(entry.authors.values_list("username", flat=True)) == ["desk"]
 
-    # Narrow the list to the blog with the autocomplete filter.
+    # Save lands on the list of the entry's own blog, the new entry on top.
+    assert page.url.endswith(f"?blog__id__exact={blog.pk}")
+    assert page.locator("#result_list", has_text="Shares slip").count() == 0
+    assert page.locator("#result_list", has_text="Firefighters hold the line").count() == 1
+
+    # From every blog's entries, narrow the list to the blog with the autocomplete filter.
+    page.goto(live_server.url + reverse("admin:liveblog_entry_changelist"))
     assert page.locator("#result_list", has_text="Shares slip").count() == 1
     page.click("#changelist-filter .select2-selection")
     page.fill(".select2-search__field", "wildf")
