@@ -68,7 +68,9 @@ def urls() -> list:
 # --- the stream ---------------------------------------------------------------------------------
 
 
-def stream_entries(request: HttpRequest, blog: Blog, cursor: stream.Cursor | None):
+def stream_entries(
+    request: HttpRequest, blog: Blog, cursor: stream.Cursor | None, editing: dict[int, list[str]]
+):
     """What the desk's stream shows: on the first page, the entries readers do not see yet
     (drafts and scheduled entries, newest first) above one page of the reader's stream; later
     pages continue the reader's stream after `cursor`.
@@ -98,30 +100,30 @@ def stream_entries(request: HttpRequest, blog: Blog, cursor: stream.Cursor | Non
     stream.mark_days(rows, blog)
     unpinned = [entry for entry in rows if not entry.is_pinned]
     following = stream.Cursor.after(unpinned[-1]) if has_more and unpinned else None
-    names = presence.editors(blog.pk, besides=request.user)
     for entry in waiting + rows:
-        entry.editing_now = names.get(entry.pk, [])
+        entry.editing_now = editing.get(entry.pk, [])
     return waiting, rows, following
 
 
-def stream_etag(request: HttpRequest, blog: Blog, cursor) -> str:
+def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
     """Changes only when what the desk's stream shows could: the blog's revision and state
     (reader-visible changes, scheduling), the fingerprint of all its entries (drafts), and who
-    is editing what. One query (the fingerprint); presence is one cache read."""
+    is editing what (`editing`, read once per request with the stream it describes, so the
+    tag always names what was sent). One query (the fingerprint)."""
     return freshness.digest_etag(
         "desk",
         blog.pk,
         blog.revision,
         blog.state_version,
         freshness.drafts_marker(blog),
-        sorted(presence.editors(blog.pk, besides=request.user).items()),
+        sorted(editing.items()),
         request.user.pk,
         str(cursor or ""),
     )
 
 
-def stream_context(request: HttpRequest, blog: Blog, cursor) -> dict:
-    waiting, rows, following = stream_entries(request, blog, cursor)
+def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> dict:
+    waiting, rows, following = stream_entries(request, blog, cursor, editing)
     more_url = ""
     if following is not None:
         more_url = reverse("admin:liveblog_blog_desk_stream", args=[blog.pk])
@@ -147,9 +149,10 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
     with timezone.override(blog.zone):
         form = ComposerForm()
     field = form.fields["co_authors"]
+    editing = presence.editors(blog.pk, besides=request.user)
     context = {
         **admin.site.each_context(request),
-        **stream_context(request, blog, None),
+        **stream_context(request, blog, None, editing),
         "title": _("Live desk: %(blog)s") % {"blog": blog.title},
         "subtitle": None,
         "opts": Blog._meta,
@@ -163,7 +166,7 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
             if user.pk != request.user.pk
         ],
         "zone_name": blog.time_zone,
-        "stream_etag": stream_etag(request, blog, None),
+        "stream_etag": stream_etag(request, blog, None, editing),
         "desk_config": {
             "blog": blog.pk,
             "user": request.user.pk,
@@ -215,12 +218,13 @@ def desk_stream(request: HttpRequest, blog: Blog) -> HttpResponse:
     """The stream as an HTML partial, polled by the desk: 304 while nothing it shows changed.
     `?before=` gives the next page of older entries."""
     cursor = stream.Cursor.parse(request.GET.get("before"))
-    etag = stream_etag(request, blog, cursor)
+    editing = presence.editors(blog.pk, besides=request.user)
+    etag = stream_etag(request, blog, cursor, editing)
     if refusal := freshness.not_modified(request, etag, None):
         refusal.headers["ETag"] = etag
         return refusal
     response = render(
-        request, "admin/liveblog/desk/_stream.html", stream_context(request, blog, cursor)
+        request, "admin/liveblog/desk/_stream.html", stream_context(request, blog, cursor, editing)
     )
     response.headers["ETag"] = etag
     return freshness.no_store(response)
