@@ -318,6 +318,8 @@ LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 102
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How long shared caches (the edge, CDNs) may keep reader pages and feeds before revalidating.
+LIVEBLOG_PAGE_MAX_AGE = env_int("LIVEBLOG_PAGE_MAX_AGE", 10)
 # How often the live desk asks whether colleagues changed the stream (a 304 when not), and how
 # long an editor's "is editing this entry" lasts without a heartbeat.
 LIVEBLOG_DESK_POLL_SECONDS = env_int("LIVEBLOG_DESK_POLL_SECONDS", 5)

@@ -111,7 +111,8 @@ def removals(blog: Blog, *, after: int, key_events_only: bool = False, limit: in
     rows (their `entry_id` and `at`). For feeds' tombstones (RFC 6721). Two queries."""
     log = Change.objects.filter(blog=blog, revision__gt=after, entry_id__isnull=False)
     if key_events_only:
-        log = log.filter(was_key_event=True, is_key_event=False)
+        left = Q(kind=ChangeKind.REMOVED) | Q(is_key_event=False)
+        log = log.filter(left, was_key_event=True)
     else:
         log = log.filter(kind=ChangeKind.REMOVED)
     found = list(log.order_by("-revision")[: limit * 2])

@@ -102,7 +102,7 @@ class BlogListView(ForgivingPaginationMixin, ListView):
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        freshness.PAGE.apply(response)
+        freshness.page_policy().apply(response)
         return response
 
 

@@ -10,19 +10,27 @@ import itertools
 import json
 import os
 import random
+import re
 import threading
 import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
 from collections import Counter
 
+import feedparser
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from liveblog.feeds import FEED_LENGTH, TOMBSTONES_NS
 from liveblog.freshness import entry_etag
-from liveblog.importers.loader import import_file
+from liveblog.importers.loader import REPLACE, import_file
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+from tests.admin_forms import form_data
 from tests.factories import make_blog, make_entry
 
 SECONDS = float(os.environ.get("LIVEBLOG_RACE_SECONDS", "8"))
@@ -120,6 +128,69 @@ class PagePoller:
         self.revision = data["revision"]
 
 
+class FeedPoller:
+    """A feed reader: polls an Atom feed over HTTP, revalidating with the ETag and Last-Modified
+    it was given, reads it with feedparser, and forgets the entries the tombstones name."""
+
+    def __init__(self, base_url: str, path: str):
+        self.url, self.etag, self.modified, self.seen = base_url + path, None, None, {}
+        self.polls = self.not_modified = 0
+        self.last: list[str] = []
+
+    def poll(self) -> None:
+        request = urllib.request.Request(self.url)
+        if self.etag:
+            request.add_header("If-None-Match", self.etag)
+        if self.modified:
+            request.add_header("If-Modified-Since", self.modified)
+        self.polls += 1
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read()
+                self.etag, self.modified = (
+                    response.headers["ETag"],
+                    response.headers["Last-Modified"],
+                )
+        except urllib.error.HTTPError as error:
+            assert error.code == 304, error.code
+            self.not_modified += 1
+            return
+        parsed = feedparser.parse(body)
+        assert not parsed.bozo, parsed.bozo_exception
+        self.last = [entry.id for entry in parsed.entries]
+        for entry in parsed.entries:
+            self.seen[entry.id] = entry.title
+        for tombstone in ET.fromstring(body).iter(f"{{{TOMBSTONES_NS}}}deleted-entry"):
+            self.seen.pop(tombstone.get("ref"), None)
+
+
+class DeskPoller:
+    """An editor's open desk: polls the stream partial with its ETag (304 while unchanged)."""
+
+    def __init__(self, user, blog_id: int):
+        self.client = Client()
+        self.client.force_login(user)
+        self.url = reverse("admin:liveblog_blog_desk_stream", args=[blog_id])
+        self.etag, self.shown, self.polls, self.not_modified = None, {}, 0, 0
+
+    def poll(self) -> None:
+        headers = {"if-none-match": self.etag} if self.etag else {}
+        response = self.client.get(self.url, headers=headers)
+        self.polls += 1
+        if response.status_code == 304:
+            self.not_modified += 1
+            return
+        assert response.status_code == 200, response.status_code
+        self.etag = response["ETag"]
+        page = response.content.decode()
+        self.shown = {
+            int(pk): html.unescape(headline)
+            for pk, headline in re.findall(
+                r'data-entry-id="(\d+)".*?class="entry__headline"[^>]*>([^<]*)<', page, re.S
+            )
+        }
+
+
 def document(slug: str, round_: int) -> dict:
     """A backup of the blog's imported part: its entries change headline on every round."""
     return {
@@ -139,11 +210,87 @@ def document(slug: str, round_: int) -> dict:
     }
 
 
-def test_every_committed_entry_reaches_every_poller_exactly_as_committed(token, tmp_path):
+def test_every_committed_entry_reaches_every_poller_exactly_as_committed(
+    token, tmp_path, live_server, admin_user, settings
+):
+    """Writers through the API, the admin's entry form, the live desk and the loader; readers of
+    the API's ?since= feed, the page's change feed, both Atom feeds and the desk's stream."""
     blog = make_blog(title="Storm watch", slug="storm-watch", status=BlogStatus.LIVE)
     writes: Counter = Counter()
     pollers = [ApiPoller(blog.slug), ApiPoller(blog.slug), PagePoller(blog.slug)]
     pollers += [PagePoller(blog.slug)]
+    feeds = [
+        FeedPoller(live_server.url, f"/{blog.slug}/feed/"),
+        FeedPoller(live_server.url, f"/{blog.slug}/feed/key-events/"),
+    ]
+    desk = DeskPoller(admin_user, blog.pk)
+
+    def admin_writer(stop):
+        """An editor in the entry form: opens an entry, changes it, saves (a conflict is
+        shown, never saved over)."""
+        client, rng = Client(), random.Random()
+        client.force_login(admin_user)
+        while not stop.is_set():
+            pks = list(Entry.objects.filter(blog_id=blog.pk).values_list("pk", flat=True))
+            if not pks:
+                time.sleep(0.05)
+                continue
+            url = f"/admin/liveblog/entry/{rng.choice(pks)}/change/"
+            opened = client.get(url)
+            if opened.status_code == 302:  # deleted meanwhile
+                continue
+            assert opened.status_code == 200, opened.status_code
+            changes = {"headline": f"Admin {rng.random():.6f}", "_save": "Save"}
+            if rng.random() < 0.3:
+                changes["is_key_event"] = "on"
+            saved = client.post(url, form_data(opened, **changes))
+            assert saved.status_code in (200, 302), saved.status_code
+            writes["admin saved" if saved.status_code == 302 else "admin conflict shown"] += 1
+
+    def desk_writer(stop):
+        """An editor on the live desk: publishes, edits in place, and clicks the verbs."""
+        client, rng = Client(), random.Random()
+        client.force_login(admin_user)
+        base = f"/admin/liveblog/blog/{blog.pk}/desk/"
+        mine: list[int] = []
+        while not stop.is_set():
+            if rng.random() < 0.4 or not mine:
+                posted = client.post(
+                    f"{base}post/",
+                    {
+                        "headline": f"Desk {rng.random():.6f}",
+                        "body": "From the desk.",
+                        "action": rng.choice(["publish", "publish", "draft"]),
+                    },
+                )
+                assert posted.status_code == 201, posted.content
+                mine.append(posted.json()["id"])
+                writes["desk posted"] += 1
+                continue
+            pk = rng.choice(mine)
+            if rng.random() < 0.5:
+                loaded = client.get(f"{base}entries/{pk}/")
+                if loaded.status_code == 404:
+                    mine.remove(pk)
+                    continue
+                version = loaded.json()["version"]
+                saved = client.post(
+                    f"{base}entries/{pk}/",
+                    {
+                        "headline": f"Desk edit {rng.random():.6f}",
+                        "body": "Edited.",
+                        "loaded_version": version,
+                    },
+                )
+                assert saved.status_code in (200, 409), saved.content
+                writes["desk edited" if saved.status_code == 200 else "desk conflict"] += 1
+                continue
+            verb = rng.choice(["pin", "unpin", "key-event", "unpublish", "publish", "delete"])
+            done = client.post(f"{base}entries/{pk}/{verb}/")
+            assert done.status_code in (200, 404), done.content
+            if done.status_code == 404 or verb == "delete":
+                mine.remove(pk)
+            writes[f"desk {verb}"] += done.status_code == 200
 
     def entry_writer(stop):
         client, rng = api(token), random.Random()
@@ -211,21 +358,29 @@ def test_every_committed_entry_reaches_every_poller_exactly_as_committed(token, 
                 return
             path = tmp_path / f"backup-{threading.get_ident()}.json"
             path.write_text(json.dumps(document(blog.slug, n)))
-            import_file(path, overwrite=True)
+            # The document is this blog's (made here, so found by its address).
+            import_file(path, overwrite=True, slug_taken=REPLACE)
             writes["re-imports"] += 1
 
     def poller(stop):
         while not stop.is_set():
-            for one in pollers:
+            for one in [*pollers, *feeds, desk]:
                 one.poll()
             time.sleep(0.05)
 
     errors = run_threads(
-        entry_writer, entry_writer, entry_writer, blog_writer, importer, importer, poller
+        entry_writer,
+        entry_writer,
+        admin_writer,
+        desk_writer,
+        blog_writer,
+        importer,
+        importer,
+        poller,
     )
     assert not errors, errors
     time.sleep(2.1)  # the last scheduled entries fall due
-    for one in pollers:
+    for one in [*pollers, *feeds, desk]:
         for _ in range(20):  # catch up with everything committed
             one.poll()
     connections.close_all()
@@ -239,6 +394,23 @@ def test_every_committed_entry_reaches_every_poller_exactly_as_committed(token, 
     for one in pollers[2:]:
         for pk, entry in visible.items():
             assert html.escape(entry.headline) in one.seen[pk]
+    # The feeds: the newest entries exactly as committed, and nothing retracted kept.
+    in_order = sorted(visible.values(), key=lambda e: (e.sort_key, e.id), reverse=True)
+    key_events = [e for e in in_order if e.is_key_event]
+    by_url = {f"{live_server.url}{e.get_absolute_url()}": e for e in visible.values()}
+    for one, expected in ((feeds[0], in_order), (feeds[1], key_events)):
+        wanted = [f"{live_server.url}{e.get_absolute_url()}" for e in expected[:FEED_LENGTH]]
+        last_urls = [_feed_url(live_server.url, entry_id) for entry_id in one.last]
+        assert last_urls == wanted, one.url
+        for entry_id, title in one.seen.items():
+            entry = by_url.get(_feed_url(live_server.url, entry_id))
+            assert entry is not None, f"{one.url} kept {title!r}, which readers lost"
+            if entry_id in one.last:
+                assert title == entry.headline
+    # The desk: what editors wait on above the readers' first page, as committed.
+    waiting = list(Entry.objects.filter(blog_id=blog.pk).waiting()[: settings.LIVEBLOG_PAGE_SIZE])
+    first_page = in_order_with_pin(visible.values())[: settings.LIVEBLOG_PAGE_SIZE]
+    assert desk.shown == {e.pk: e.headline for e in [*waiting, *first_page]}
     revisions = list(Entry.objects.filter(blog_id=blog.pk, revision__gt=0).values_list("revision"))
     assert len(revisions) == len(set(revisions))
     assert Entry.objects.filter(blog_id=blog.pk, is_pinned=True).count() <= 1
@@ -247,8 +419,20 @@ def test_every_committed_entry_reaches_every_poller_exactly_as_committed(token, 
         f" at the end; API pollers {[p.polls for p in pollers[:2]]} polls,"
         f" {[p.deliveries for p in pollers[:2]]} deliveries; page pollers"
         f" {[p.polls for p in pollers[2:]]} checks, {[p.deliveries for p in pollers[2:]]}"
-        " deliveries; every poller ended with every entry exactly as committed"
+        f" deliveries; feed readers {[f.polls for f in feeds]} polls"
+        f" ({[f.not_modified for f in feeds]} answered 304); desk {desk.polls} polls"
+        f" ({desk.not_modified} answered 304); every reader ended with the committed state"
     )
+
+
+def _feed_url(base: str, entry_id: str) -> str:
+    """The permalink an Atom id names (tag:host:/path/ with a trailing "/" for no fragment)."""
+    return base + entry_id.split(":", 2)[2].removesuffix("/")
+
+
+def in_order_with_pin(entries) -> list:
+    """Stream order: the pinned entry first, then by time, newest first."""
+    return sorted(entries, key=lambda e: (e.is_pinned, e.sort_key, e.id), reverse=True)
 
 
 def _from_millis(millis: float):

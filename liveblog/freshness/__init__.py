@@ -15,8 +15,6 @@ from liveblog.freshness.cache import blog_response, is_anonymous_read, kept, mak
 from liveblog.freshness.http import (
     API,
     MALFORMED,
-    PAGE,
-    PAGE_MAX_AGE,
     PRECONDITION_FAILED,
     PRECONDITION_REQUIRED,
     PRIVATE,
@@ -26,6 +24,7 @@ from liveblog.freshness.http import (
     entry_etag,
     live_policy,
     no_store,
+    page_policy,
     respond,
     version_precondition,
     write_precondition,
@@ -45,8 +44,6 @@ from liveblog.freshness.state import (
 __all__ = [
     "API",
     "MALFORMED",
-    "PAGE",
-    "PAGE_MAX_AGE",
     "PRECONDITION_FAILED",
     "PRECONDITION_REQUIRED",
     "PRIVATE",
@@ -64,6 +61,7 @@ __all__ = [
     "live_policy",
     "make_key",
     "no_store",
+    "page_policy",
     "read_row",
     "recent_state",
     "respond",

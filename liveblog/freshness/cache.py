@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 
-from liveblog.freshness.http import PAGE, Policy, Validators, no_store, respond
+from liveblog.freshness.http import Policy, Validators, no_store, page_policy, respond
 from liveblog.freshness.state import recent_state
 
 logger = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def blog_response(
     *,
     load: Callable,
     params: Iterable[str] = (),
-    policy: Policy = PAGE,
+    policy: Policy | None = None,
     since_param: str | None = None,
 ):
     """Serve a per-blog view through the one respond path: the decorator finds the blog's state,
@@ -180,14 +180,15 @@ def blog_response(
 
             # Per-entry views (an entry's id in the URL) have a tag per entry.
             tag = kind + "".join(str(v) for v in kwargs.values() if isinstance(v, int))
+            answer_policy = policy or page_policy()
             if found is not None:
-                validators = Validators(found.etag(tag), found.last_modified, policy)
+                validators = Validators(found.etag(tag), found.last_modified, answer_policy)
                 keep = (tag, *found, *request_key(request, params))
                 return respond(request, validators, build, keep=keep)
             blog, state = load(request, slug)
             if state is None:
                 return no_store(view(request, blog, None, **kwargs))
-            validators = Validators(state.etag(tag), state.last_modified, policy)
+            validators = Validators(state.etag(tag), state.last_modified, answer_policy)
             return respond(request, validators, lambda: view(request, blog, state, **kwargs))
 
         wrapped.caches_blog_response = kind

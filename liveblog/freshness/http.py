@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -21,8 +22,8 @@ from django.utils.http import http_date
 
 from liveblog.models import Entry
 
-# Reader pages may be a little stale; pollers see changes within a poll interval anyway.
-PAGE_MAX_AGE = 10
+# Reader pages may be a little stale (LIVEBLOG_PAGE_MAX_AGE, 10 s by default); pollers see
+# changes within a poll interval anyway.
 PAGE_STALE_WHILE_REVALIDATE = 60
 # API answers for everyone: kept briefly, then revalidated with the ETag.
 API_MAX_AGE = 5
@@ -49,9 +50,17 @@ class Policy:
         patch_cache_control(response, **options)
 
 
-PAGE = Policy(public=True, max_age=PAGE_MAX_AGE, stale_while_revalidate=PAGE_STALE_WHILE_REVALIDATE)
 API = Policy(public=True, max_age=API_MAX_AGE, must_revalidate=True)
 PRIVATE = Policy(public=False)
+
+
+def page_policy() -> Policy:
+    """Reader pages and feeds: shared caches keep them LIVEBLOG_PAGE_MAX_AGE seconds."""
+    return Policy(
+        public=True,
+        max_age=settings.LIVEBLOG_PAGE_MAX_AGE,
+        stale_while_revalidate=PAGE_STALE_WHILE_REVALIDATE,
+    )
 
 
 def live_policy(max_age: int) -> Policy:
@@ -64,7 +73,7 @@ class Validators:
 
     etag: str
     last_modified: datetime.datetime | None
-    policy: Policy = PAGE
+    policy: Policy
 
     @functools.cached_property
     def headers(self) -> dict[str, str]:
