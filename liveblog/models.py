@@ -29,10 +29,12 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
 from liveblog import languages, search, uploads
+from liveblog.bulk import BulkHistory, BulkQuerySet
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
@@ -42,6 +44,13 @@ RESERVED_SLUGS = frozenset(
 # Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
 # liveblog.freshness forgets what it remembered of the blog's state.
 blog_changed = Signal()
+
+
+@functools.cache
+def history_of(model) -> HistoryManager:
+    """The model's history manager (`Model.history` builds a new manager class on every
+    access: bulk writers take this one)."""
+    return HistoryManager(model.history.model)
 
 
 @functools.cache
@@ -295,7 +304,8 @@ class Blog(models.Model):
 
     objects = BlogQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["revision", "changed_at", "state_version", "updated_at", "search_config"]
+        excluded_fields=["revision", "changed_at", "state_version", "updated_at", "search_config"],
+        bases=[BulkHistory],
     )
 
     class Meta:
@@ -410,11 +420,11 @@ class Blog(models.Model):
         return body_markup.split_paragraphs(self.intro)
 
 
-class ImageQuerySet(models.QuerySet):
+class ImageQuerySet(BulkQuerySet):
     def bulk_add(self, images: list["Image"], *, reason: str) -> list["Image"]:
         """Create many pictures at once (an import), each with its history line. Two queries."""
         made = self.bulk_create(images)
-        Image.history.bulk_history_create(made, default_change_reason=reason)
+        history_of(Image).bulk_history_create(made, default_change_reason=reason)
         return made
 
 
@@ -448,7 +458,7 @@ class Image(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ImageQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], bases=[BulkHistory])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -525,7 +535,7 @@ ATTENTION_REASONS = {
 }
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(BulkQuerySet):
     def due(self, now: datetime.datetime | None = None):
         """Published and due, whatever the blog's status: what an editor's preview shows."""
         return self.filter(visible_q(now or timezone.now()))
@@ -669,8 +679,11 @@ class EntryQuerySet(models.QuerySet):
         for entry, change in changes:
             change.entry_id = entry.pk
         Change.objects.bulk_create([change for _, change in changes])
-        Entry.history.bulk_history_create(created, default_change_reason=reason)
-        Entry.history.bulk_history_create(updated, update=True, default_change_reason=reason)
+        history = history_of(Entry)
+        history.bulk_history_create(created, default_change_reason=reason, default_date=now)
+        history.bulk_history_create(
+            updated, update=True, default_change_reason=reason, default_date=now
+        )
 
     def bulk_set_authors(self, authors: dict[int, list[int]]) -> None:
         """Make each entry's authors the users given (entry id -> user ids). Two queries."""
@@ -805,6 +818,7 @@ class Entry(models.Model):
             "updated_at",
             "search_config",
         ],
+        bases=[BulkHistory],
     )
 
     class Meta:
@@ -1138,7 +1152,7 @@ class ChangeKind(models.TextChoices):
         return cls.REMOVED if was_visible else None
 
 
-class ChangeQuerySet(models.QuerySet):
+class ChangeQuerySet(BulkQuerySet):
     def between(self, blog_id: int, since: int, upto: int):
         """The blog's changes with a revision in (since, upto], in order (change_unique_revision's
         index). liveblog.stream reads the log through this."""
@@ -1209,12 +1223,12 @@ class Change(models.Model):
         return self.is_key_event or self.was_key_event
 
 
-class CorrectionQuerySet(models.QuerySet):
+class CorrectionQuerySet(BulkQuerySet):
     def bulk_add(self, corrections: list["Correction"], *, reason: str) -> list["Correction"]:
         """Create many corrections at once (an import), each with its history line, for entries
         written in the same transaction (which took their change then). Two queries."""
         made = self.bulk_create(corrections)
-        Correction.history.bulk_history_create(made, default_change_reason=reason)
+        history_of(Correction).bulk_history_create(made, default_change_reason=reason)
         return made
 
 
@@ -1239,7 +1253,7 @@ class Correction(models.Model):
     )
 
     objects = CorrectionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -1262,12 +1276,12 @@ class Correction(models.Model):
         return result
 
 
-class CaptionQuerySet(models.QuerySet):
+class CaptionQuerySet(BulkQuerySet):
     def bulk_place(self, captions: list["Caption"], *, reason: str) -> list["Caption"]:
         """Place many pictures at once (an import), each with its history line, in entries
         written in the same transaction (which took their change then). Two queries."""
         made = self.bulk_create(captions)
-        Caption.history.bulk_history_create(made, default_change_reason=reason)
+        history_of(Caption).bulk_history_create(made, default_change_reason=reason)
         return made
 
 
@@ -1297,7 +1311,7 @@ class Caption(models.Model):
     )
 
     objects = CaptionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:
         ordering = ["position", "id"]

@@ -1146,9 +1146,9 @@ def _load_entries(
     placements += [(entry.pk, placed) for entry, placed in new_captions]
     captions = [
         Caption(
-            blog=blog,
+            blog_id=blog.pk,
             entry_id=entry_id,
-            image=images[key],
+            image_id=images[key].pk,
             text=block["caption"],
             position=position,
         )
