@@ -19,6 +19,12 @@ def blog():
     return blog
 
 
+def directives(header: str) -> dict[str, str]:
+    """A Content-Security-Policy header as {directive: its sources}."""
+    pairs = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    return {name: sources for name, sources in pairs}
+
+
 def oembed(client, url: str, **params):
     query = "&".join(f"{key}={value}" for key, value in params.items())
     return client.get(f"/oembed/?url={quote(url, safe='')}&{query}")
@@ -34,12 +40,18 @@ def test_only_the_embed_views_may_be_framed(client, blog, settings):
     entry_frame = client.get(f"/{blog.slug}/entries/{entry.pk}/embed/")
 
     assert page["X-Frame-Options"] == "DENY"
+    site_policy = directives(page["Content-Security-Policy"])
+    assert site_policy["frame-ancestors"] == "'none'"
     for response in (frame, again, entry_frame):
         assert response.status_code == 200
         assert not response.has_header("X-Frame-Options")
-        assert response["Content-Security-Policy"] == (
-            "frame-ancestors https://partner.example https://*.news.example"
-        )
+        policy = directives(response["Content-Security-Policy"])
+        # The whole policy, scripts and plugins included; only who may frame it differs.
+        assert policy["frame-ancestors"] == "https://partner.example https://*.news.example"
+        assert {k: v for k, v in policy.items() if k != "frame-ancestors"} == {
+            k: v for k, v in site_policy.items() if k != "frame-ancestors"
+        }
+        assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'"
     assert "Polls close" in frame.content.decode()
     assert frame["ETag"] and "public" in frame["Cache-Control"]
     assert client.get(f"/{blog.slug}/embed/", HTTP_IF_NONE_MATCH=frame["ETag"]).status_code == 304

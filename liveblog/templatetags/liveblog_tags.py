@@ -1,5 +1,7 @@
 """Template helpers for the public pages. None of them run queries."""
 
+import datetime
+
 from django import template
 
 from liveblog import body, renditions
@@ -31,6 +33,19 @@ def rendition(image, width: int) -> str:
     if not image or not image.has_file:
         return ""
     return renditions.rendition_url(image, int(width))
+
+
+@register.filter
+def machine_time(moment: datetime.datetime | datetime.date | None) -> str:
+    """A moment for a `datetime` attribute: ISO 8601 in UTC to the second. Django's `date:'c'`
+    writes microseconds, which HTML's time grammar does not allow (at most three digits)."""
+    if not moment:
+        return ""
+    if not isinstance(moment, datetime.datetime):
+        return moment.isoformat()
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC)
+    return moment.replace(microsecond=0).isoformat()
 
 
 @register.filter
