@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 EXPECTED_DIR = ROOT.parent / "shared" / "seeds-expected"
@@ -46,11 +48,11 @@ def browser():
     outliving the browser tests.
     """
     if not CHROMIUM.exists():
-        pytest.skip("browser test: /usr/bin/chromium is not installed (apt-get install chromium)")
+        missing("browser test: /usr/bin/chromium is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("browser test: the playwright Python package is not installed")
+        missing("browser test: the playwright Python package is not installed")
     import os
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make

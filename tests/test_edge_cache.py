@@ -20,11 +20,12 @@ from rest_framework.authtoken.models import Token
 
 from scripts.edge_nginx import EdgeCache, nginx_binary
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 if nginx_binary() is None:
-    pytest.skip(
+    missing(
         "edge cache test: nginx is not installed (apt-get install nginx)", allow_module_level=True
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from liveblog.models import Blog
 from tests.conftest import ROOT
 from tests.factories import make_blog, make_caption, make_entry, make_image
+from tests.needs import missing
 
 pytestmark = [
     pytest.mark.browser,
@@ -334,7 +335,7 @@ def axe_violations(page) -> list[dict]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_reader_pages_have_no_axe_violations(browser, live_server, seeds, storm, scheme):
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
+        missing(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
     page = new_page(browser, color_scheme=scheme)
     page.add_init_script(path=str(AXE))
     entry = storm.entries.filter(is_pinned=False).first()
