@@ -22,7 +22,7 @@ def blog():
 def directives(header: str) -> dict[str, str]:
     """A Content-Security-Policy header as {directive: its sources}."""
     pairs = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
-    return {name: sources for name, sources in pairs}
+    return dict(pairs)
 
 
 def oembed(client, url: str, **params):
