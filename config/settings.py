@@ -331,6 +331,10 @@ LIVEBLOG_MEMO_SECONDS = env_int("LIVEBLOG_MEMO_SECONDS", env_int("LIVEBLOG_LIVE_
 LIVEBLOG_MEMO_BYTES = env_int("LIVEBLOG_MEMO_BYTES", 32 * 1024 * 1024)
 # The site's name, as oEmbed consumers show it.
 LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
+# The publisher named in the pages' structured data (search engines' article rules want one,
+# with a logo): a name, and the logo as a path under the static files or an absolute address.
+LIVEBLOG_PUBLISHER_NAME = env_str("LIVEBLOG_PUBLISHER_NAME", LIVEBLOG_SITE_NAME)
+LIVEBLOG_PUBLISHER_LOGO = env_str("LIVEBLOG_PUBLISHER_LOGO", "liveblog/publisher-logo.png")
 # Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
 # "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
 LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")

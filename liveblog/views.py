@@ -139,7 +139,7 @@ def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         hero = stream.hero_caption(blog)
         key_events = stream.key_event_links(blog)
         canonical_url = request.build_absolute_uri(blog.get_absolute_url())
-        posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
+        posting = structured_data.live_blog_posting(request, blog, page.entries, hero, key_events)
         first = listing.replace(cursor=None)
         context = {
             **stream_context(blog, page),

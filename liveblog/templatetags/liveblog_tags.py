@@ -3,8 +3,11 @@
 import datetime
 
 from django import template
+from django.conf import settings
 
-from liveblog import body, renditions
+from liveblog import body, renditions, structured_data
+from liveblog.models import Blog, Entry
+from liveblog.stream import entry_changed_at
 
 register = template.Library()
 
@@ -46,6 +49,36 @@ def machine_time(moment: datetime.datetime | datetime.date | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.UTC)
     return moment.replace(microsecond=0).isoformat()
+
+
+@register.filter
+def summary(blog: Blog) -> str:
+    """A blog's description for search results and cards, never empty: its standfirst, else
+    its first key point, else its intro's first paragraph, else its title."""
+    candidates = [blog.standfirst, *blog.key_points[:1], *blog.intro_paragraphs()[:1], blog.title]
+    text = next(" ".join(text.split()) for text in candidates if text and text.strip())
+    return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
+
+
+@register.filter
+def published_time(item: Blog | Entry) -> datetime.datetime | None:
+    """When a blog (through `stream.with_coverage()`) or an entry was first published."""
+    if isinstance(item, Blog):
+        return structured_data.published_at(item)
+    return item.published_at
+
+
+@register.filter
+def modified_time(item: Blog | Entry) -> datetime.datetime | None:
+    """When readers last saw a blog (through `stream.with_coverage()`) or an entry change."""
+    if isinstance(item, Blog):
+        return structured_data.changed_at(item)
+    return entry_changed_at(item)
+
+
+@register.simple_tag
+def site_name() -> str:
+    return settings.LIVEBLOG_SITE_NAME
 
 
 @register.filter
