@@ -21,6 +21,11 @@ from liveblog.models import Blog, Entry
 # The frame's size before it reports its own, and the widest it is drawn.
 EMBED_WIDTH = 640
 EMBED_HEIGHT = 800
+# An embedded blog shows its latest updates, with a link to the whole blog after them; the frame
+# grows to its content's height up to EMBED_MAX_HEIGHT, then scrolls inside (a partner page
+# once grew to 9,691 px).
+EMBED_ENTRIES = 6
+EMBED_MAX_HEIGHT = 2400
 # oEmbed consumers may cache an answer this long (seconds); the frame itself stays live.
 OEMBED_CACHE_AGE = 3600
 
@@ -75,6 +80,7 @@ def embed_code(
             "script": request.build_absolute_uri(static("liveblog/embed.js")),
             "width": width,
             "height": height,
+            "max_height": EMBED_MAX_HEIGHT,
         },
     ).strip()
 

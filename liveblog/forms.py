@@ -132,6 +132,10 @@ class EntryAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "headline" in self.fields:
+            # A browser cuts pasted text at maxlength without a word; without it, a headline
+            # over the limit is refused saying how long it is.
+            self.fields["headline"].widget.attrs.pop("maxlength", None)
         if self.instance.pk:
             version = self.instance.version
             if hasattr(self.instance, "_history"):

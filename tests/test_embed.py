@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
+from liveblog.embed import EMBED_ENTRIES, EMBED_MAX_HEIGHT
 from liveblog.models import BlogStatus, EntryStatus
 from tests.factories import make_blog, make_entry
 
@@ -157,3 +158,16 @@ def test_the_embed_code_on_the_blog_page_is_the_oembed_html(client, blog):
     )
 
     assert code == oembed(client, f"http://testserver/{blog.slug}/").json()["html"]
+
+
+def test_an_embedded_blog_shows_its_latest_updates_and_a_link_to_the_rest(client, blog):
+    for n in range(EMBED_ENTRIES + 3):
+        make_entry(blog, headline=f"Later {n}")
+
+    page = client.get(f"/{blog.slug}/embed/").content.decode()
+    code = oembed(client, f"http://testserver/{blog.slug}/").json()["html"]
+
+    assert page.count("<article") == EMBED_ENTRIES
+    assert f'data-page-size="{EMBED_ENTRIES}"' in page  # the live script keeps to it
+    assert f'class="button" href="http://testserver/{blog.slug}/">' in page  # the whole blog
+    assert f'data-max-height="{EMBED_MAX_HEIGHT}"' in code  # embed.js grows the frame so far

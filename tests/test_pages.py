@@ -211,12 +211,16 @@ def test_untouched_import_says_when_the_source_was_updated_not_when_we_imported_
     assert 'Last updated <time datetime="2022-02-07">7 Feb 2022</time>' in html(
         client.get(imported.get_absolute_url())
     )
-    assert "Last updated February 13, 2025" in html(client.get(dated.get_absolute_url()))
+    # The source's date reads as a date: written as the site writes dates, like the others.
+    assert 'Last updated <time datetime="2025-02-13">13 Feb 2025</time>' in html(
+        client.get(dated.get_absolute_url())
+    )
     assert f'datetime="{edited.changed_at.replace(microsecond=0).isoformat()}"' in html(
         client.get(edited.get_absolute_url())
     )
     index = html(client.get("/"))
-    assert "Last update\n        February 13, 2025" in index
+    assert 'Last update\n        <time datetime="2025-02-13">13 Feb 2025</time>' in index
+    assert "February 13, 2025" not in index  # one date format on the index
     assert f'datetime="{edited.changed_at.replace(microsecond=0).isoformat()}"' in index
 
 
@@ -615,3 +619,24 @@ def test_error_pages_render_with_collected_static_files_as_in_production(
         page = response.content.decode()
         assert words in page
         assert re.search(r'href="/static/liveblog/liveblog\.[0-9a-f]{12}\.css"', page), page[:600]
+
+
+def test_the_index_footer_links_to_the_index_only_from_its_later_pages(client, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 1
+    make_blog(title="One")
+    make_blog(title="Two")
+    footer = re.compile(r'<footer class="site-footer">(.*?)</footer>', re.S)
+
+    assert 'href="/"' not in footer.search(html(client.get("/")))[1]
+    assert 'href="/"' in footer.search(html(client.get("/?page=2")))[1]
+
+
+def test_a_picture_without_its_file_says_so_in_words(client):
+    blog = make_blog()
+    entry = make_entry(blog)
+    make_caption(entry=entry, text="", image=make_image(alt_text="Crowds at the border", credit=""))
+
+    page = html(client.get(blog.get_absolute_url()))
+
+    assert '<span aria-hidden="true">Picture not available</span>' in page
+    assert "Picture not available: Crowds at the border" in page  # for screen readers

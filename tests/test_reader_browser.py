@@ -320,6 +320,26 @@ def test_embedded_blog_on_another_origin_sizes_itself_and_updates_live(
     ), page.console_errors
 
 
+def test_an_embedded_blog_stops_growing_at_its_maximum_height(page, client, live_server, storm):
+    blog_url = live_server.url + storm.get_absolute_url()
+    host = urlsplit(live_server.url).netloc
+    code = client.get(f"/oembed/?url={quote(blog_url, safe='')}", HTTP_HOST=host).json()["html"]
+    assert 'data-max-height="2400"' in code
+    code = code.replace('data-max-height="2400"', 'data-max-height="600"')  # a partner's choice
+
+    with PartnerSite(code) as partner:
+        page.goto(partner.url)
+        frame = page.frame_locator("iframe[data-liveblog-embed]")
+        frame.locator("#entries > article").first.wait_for()
+        page.wait_for_function(
+            "() => document.querySelector('iframe[data-liveblog-embed]').style.height === '600px'"
+        )
+        inner = frame.locator("html").evaluate("(el) => el.getBoundingClientRect().height")
+        assert inner > 600  # the rest scrolls inside, ending with the way to the whole blog
+        assert frame.locator(".embed__more a").get_attribute("href") == blog_url
+    assert page.console_errors == []
+
+
 # --- accessibility, screenshots, weight ---------------------------------------------------------
 
 

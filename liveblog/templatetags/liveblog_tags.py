@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 
 from liveblog import body, renditions, structured_data
+from liveblog import embed as embed_module
 from liveblog.models import Blog, Entry
 from liveblog.stream import entry_changed_at
 
@@ -74,6 +75,24 @@ def modified_time(item: Blog | Entry) -> datetime.datetime | None:
     if isinstance(item, Blog):
         return structured_data.changed_at(item)
     return entry_changed_at(item)
+
+
+@register.filter
+def source_updated_day(blog: Blog) -> datetime.date | None:
+    """The day the source says it was last updated, if its text reads as a date."""
+    moment = structured_data.source_date(blog, blog.source_updated)
+    return moment.date() if moment else None
+
+
+@register.simple_tag
+def embed_entry_count() -> int:
+    """How many updates an embedded blog shows (its script keeps to it as updates arrive)."""
+    return embed_module.EMBED_ENTRIES
+
+
+@register.filter
+def latest_for_embed(entries: list) -> list:
+    return list(entries)[: embed_module.EMBED_ENTRIES]
 
 
 @register.simple_tag
