@@ -119,6 +119,15 @@ def fresh_live_check_memo(settings):
 
 
 @pytest.fixture(autouse=True)
+def local_cache(settings):
+    """The cache in this process's memory and no Redis state store, whatever REDIS_URL says:
+    there REDIS_URL names the database the Redis tests use (tests/test_cache.py, which turn
+    Redis on themselves), while every other test's query counts assume a local cache."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.LIVEBLOG_STATE_REDIS_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def plain_static(settings):
     """Serve static files without the collectstatic manifest: tests never run collectstatic.
 
