@@ -4,7 +4,8 @@ the app: a seed page and a live blog with pictures, mobile and desktop.
 
 Budgets: performance at least 95, accessibility, best practices and SEO 100, and no layout
 shift (CLS 0). Each report's JSON is kept in artifacts/ (lighthouse-<page>-<form factor>.json)
-and the scores in artifacts/lighthouse-scores.txt. About 15 s a run on the 2-core machine.
+and the scores in artifacts/lighthouse-scores.txt. About 20 s a run on the 2-core machine;
+the PostgreSQL pass leaves it to the SQLite pass.
 """
 
 import json
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.db import connection
 
 from liveblog.models import Blog
 from scripts.edge_nginx import EdgeCache, nginx_binary
@@ -63,6 +65,10 @@ def edge(live_server, media_root, settings):
 
 
 def test_reader_pages_meet_the_lighthouse_budgets(edge, artifacts_dir):
+    if connection.vendor != "sqlite":
+        # Lighthouse judges what the browser gets, the same from either database: one run
+        # (90 s) in CI is enough.
+        pytest.skip("Lighthouse runs in the SQLite pass only (the pages are the same here)")
     site = showcase.build()
     seed = Blog.objects.filter(imported_at__isnull=False).order_by("pk").first()
     pages = {"live-with-pictures": site.live, "seed": seed}
