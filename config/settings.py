@@ -67,6 +67,10 @@ if env_str("DJANGO_SECURE_PROXY_SSL_HEADER"):
 USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", PRODUCTION)
+# The editor's interface language (set_language): HTTPS-only in production like the others, and
+# never sent along with another site's requests.
+LANGUAGE_COOKIE_SECURE = env_bool("DJANGO_LANGUAGE_COOKIE_SECURE", PRODUCTION)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
@@ -340,6 +344,10 @@ LIVEBLOG_MEMO_SECONDS = env_int("LIVEBLOG_MEMO_SECONDS", env_int("LIVEBLOG_LIVE_
 LIVEBLOG_MEMO_BYTES = env_int("LIVEBLOG_MEMO_BYTES", 32 * 1024 * 1024)
 # The site's name, as oEmbed consumers show it.
 LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
+# The publisher named in the pages' structured data (search engines' article rules want one,
+# with a logo): a name, and the logo as a path under the static files or an absolute address.
+LIVEBLOG_PUBLISHER_NAME = env_str("LIVEBLOG_PUBLISHER_NAME", LIVEBLOG_SITE_NAME)
+LIVEBLOG_PUBLISHER_LOGO = env_str("LIVEBLOG_PUBLISHER_LOGO", "liveblog/publisher-logo.png")
 # Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
 # "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
 LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")

@@ -128,8 +128,9 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
     listing = stream.Listing.from_query(request.GET)
     page = stream.entry_page(blog, listing)
     hero = stream.hero_caption(blog)
+    key_events = stream.key_event_links(blog)
     canonical_url = request.build_absolute_uri(blog.get_absolute_url())
-    posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
+    posting = structured_data.live_blog_posting(request, blog, page.entries, hero, key_events)
     first = listing.replace(cursor=None)
     context = {
         **stream_context(blog, page),
@@ -138,7 +139,7 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
         # so a reader who arrives on an unchanged blog gets a 304 at once.
         "live_etag": state.etag("live") if state else "",
         "hero": hero,
-        "key_events": stream.key_event_links(blog),
+        "key_events": key_events,
         "on_page_ids": {entry.id for entry in page.entries},
         "is_preview": state is None,
         "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,

@@ -594,3 +594,10 @@ def test_view_on_site_only_for_entries_readers_can_see(editor_client):
     assert "viewsitelink" in page and published.get_absolute_url() in page
     for entry in (draft, later):
         assert "viewsitelink" not in editor_client.get(change_url(entry)).content.decode()
+
+
+def test_the_entry_forms_headline_is_not_cut_by_the_browser(editor_client):
+    entry = make_entry(make_blog())
+    page = editor_client.get(reverse("admin:liveblog_entry_change", args=[entry.pk]))
+    assert 'name="headline"' in page.content.decode()
+    assert 'maxlength="300"' not in page.content.decode().split('name="headline"')[1][:200]

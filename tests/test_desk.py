@@ -2,6 +2,7 @@
 preview, the stream and its poll, editing with the version check, presence, one-click verbs."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -587,3 +588,16 @@ def test_the_entry_forms_live_preview_renders_the_whole_grammar(client, editor, 
     assert "<em>b</em>" in html and "javascript" not in html
     assert "<blockquote" in html and "data-embed-load" in html
     assert "lb-body-preview-url" in client.get(reverse("admin:liveblog_entry_add")).content.decode()
+
+
+def test_a_long_headline_is_refused_saying_how_long_not_cut_by_the_browser(editor_client, blog):
+    page = editor_client.get(url("", blog.pk)).content.decode()
+    headline_input = re.search(r'<input type="text" name="headline"[^>]*>', page)[0]
+    assert "maxlength" not in headline_input  # a browser would cut a pasted headline silently
+
+    response = editor_client.post(
+        url("_post", blog.pk), {"action": "publish", "headline": "x" * 312}
+    )
+
+    assert response.status_code == 400
+    assert "at most 300 characters (it has 312)" in response.json()["errors"]["headline"][0]

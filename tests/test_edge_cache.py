@@ -6,6 +6,7 @@ collapsing of concurrent misses, nothing shared for signed-in callers, 304s for 
 media from the disk. Skips where nginx is not installed; CI installs it.
 """
 
+import gzip
 import http.client
 import json
 import threading
@@ -20,11 +21,12 @@ from rest_framework.authtoken.models import Token
 
 from scripts.edge_nginx import EdgeCache, nginx_binary
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 if nginx_binary() is None:
-    pytest.skip(
+    missing(
         "edge cache test: nginx is not installed (apt-get install nginx)", allow_module_level=True
     )
 
@@ -289,3 +291,22 @@ def test_media_is_served_from_the_disk_with_a_day_of_caching(edge, media_root, o
     assert served.headers["Cache-Control"] == "public, max-age=86400"
     assert missing.status == 404
     assert origin.requests == []  # the app never saw them
+
+
+def test_the_edge_keeps_the_port_compresses_text_and_hides_its_version(edge, origin):
+    blog = make_blog(slug="storm", title="Storm")
+    make_entry(blog, headline="Winds rise", body="Long text. " * 200)
+    host = f"127.0.0.1:{edge.port}"
+
+    page = get(edge, "/storm/", Host=host)
+    compressed = get(edge, "/storm/", Host=host, **{"Accept-Encoding": "gzip"})
+    script = get(edge, "/static/liveblog/live.js", **{"Accept-Encoding": "gzip"})
+
+    # Canonical and og:url addresses name the port the reader used.
+    assert f'<link rel="canonical" href="http://{host}/storm/">' in page.body.decode()
+    assert f'<meta property="og:url" content="http://{host}/storm/">' in page.body.decode()
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.body) == page.body
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert script.status == 200 and script.headers["Content-Encoding"] == "gzip"
+    assert page.headers["Server"] == "nginx"  # no version

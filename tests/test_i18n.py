@@ -21,6 +21,7 @@ from django.utils import translation
 from liveblog import languages
 from liveblog.models import Blog
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = pytest.mark.django_db
 
@@ -416,7 +417,7 @@ def test_the_catalogues_hold_every_marked_string(tmp_path):
     """makemessages over the project finds no string the shipped .po files lack: a string
     added to a template, live.js or the admin without a translation fails here."""
     if shutil.which("xgettext") is None:
-        pytest.skip("makemessages needs GNU gettext's xgettext (apt-get install gettext)")
+        missing("makemessages needs GNU gettext's xgettext (apt-get install gettext)")
     for domain in DOMAINS:
         subprocess.run(
             [

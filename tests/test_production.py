@@ -63,6 +63,19 @@ def test_production_settings_are_https_only_and_proxy_aware():
     )
 
 
+def test_the_language_cookie_is_secure_and_same_site_in_production():
+    code = (
+        "from django.test import Client\n"
+        "response = Client(HTTP_HOST='example.com').post("
+        "'/i18n/setlang/', {'language': 'de', 'next': '/'}, secure=True)\n"
+        "cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]\n"
+        "print(response.status_code, bool(cookie['secure']), cookie['samesite'], cookie.value)"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "302 True Lax de"
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_python("print(settings.SECRET_KEY)", DJANGO_SECRET_KEY="")
     assert result.returncode != 0
@@ -71,6 +84,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_development_defaults_stay_plain_http(settings):
     assert not settings.SESSION_COOKIE_SECURE
+    assert not settings.LANGUAGE_COOKIE_SECURE and settings.LANGUAGE_COOKIE_SAMESITE == "Lax"
     assert not settings.SECURE_SSL_REDIRECT
     assert settings.SECURE_HSTS_SECONDS == 0
 

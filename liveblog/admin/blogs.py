@@ -11,6 +11,7 @@ from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
     EditorialAdmin,
+    ValidWidgetsMixin,
     badge,
     count_of,
     entry_changelist_url,
@@ -21,7 +22,7 @@ from liveblog.desk import views as desk_views
 from liveblog.models import ATTENTION_REASONS, Blog, BlogStatus, Caption, Entry
 
 
-class HeroCaptionInline(admin.TabularInline):
+class HeroCaptionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Caption
     fk_name = "blog"
     fields = ["image", "text"]

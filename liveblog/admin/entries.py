@@ -22,6 +22,7 @@ from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
     EditorialAdmin,
+    ValidWidgetsMixin,
     badge,
     count_of,
     in_zone,
@@ -31,7 +32,7 @@ from liveblog.desk import forms as desk_forms
 from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
 
 
-class CaptionInline(admin.TabularInline):
+class CaptionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Caption
     fk_name = "entry"
     fields = ["image", "text", "position"]
@@ -60,7 +61,7 @@ class CorrectionFormSet(BaseInlineFormSet):
             )
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Correction
     formset = CorrectionFormSet
     fields = ["created_at", "text", "author"]
