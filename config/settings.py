@@ -308,6 +308,12 @@ STORAGES = {
 LIVEBLOG_SEEDS_DIR = Path(env_str("LIVEBLOG_SEEDS_DIR", str(BASE_DIR / "seeds")))
 # A seed file larger than this is refused rather than read into memory (real blogs are < 1 MB).
 LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# A backup bundle (.zip) is measured before anything of it is read: at most this many members,
+# this many bytes once expanded in all, and no member of 1 MB or more expanding further than this
+# many times its compressed size (pictures hardly compress; a zip bomb expands a thousandfold).
+LIVEBLOG_BUNDLE_MAX_MEMBERS = env_int("LIVEBLOG_BUNDLE_MAX_MEMBERS", 10_000)
+LIVEBLOG_BUNDLE_MAX_BYTES = env_int("LIVEBLOG_BUNDLE_MAX_BYTES", 2 * 1024**3)
+LIVEBLOG_BUNDLE_MAX_RATIO = env_int("LIVEBLOG_BUNDLE_MAX_RATIO", 100)
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
