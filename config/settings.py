@@ -340,6 +340,18 @@ LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
 # Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
 # "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
 LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
+# The search page: each of its queries may take this long before the page says the search is
+# too broad; at most this many matches are counted; an answer is kept this long for the same
+# query; and each address may run this many searches (answers from the cache aside; "": no
+# limit).
+LIVEBLOG_SEARCH_TIMEOUT_MS = env_int("LIVEBLOG_SEARCH_TIMEOUT_MS", 3000)
+if LIVEBLOG_SEARCH_TIMEOUT_MS < 1:
+    raise ImproperlyConfigured("LIVEBLOG_SEARCH_TIMEOUT_MS must be 1 or more")
+LIVEBLOG_SEARCH_MAX_MATCHES = env_int("LIVEBLOG_SEARCH_MAX_MATCHES", 1000)
+LIVEBLOG_SEARCH_CACHE_SECONDS = env_int("LIVEBLOG_SEARCH_CACHE_SECONDS", 60)
+LIVEBLOG_SEARCH_RATE = env_str("LIVEBLOG_SEARCH_RATE", "30/minute")
+if LIVEBLOG_SEARCH_RATE and not re.fullmatch(r"\d+/(s|m|h|d)\w*", LIVEBLOG_SEARCH_RATE):
+    raise ImproperlyConfigured("LIVEBLOG_SEARCH_RATE must look like 30/minute, or be empty")
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)

@@ -24,6 +24,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.html import conditional_escape
+from rest_framework.throttling import SimpleRateThrottle
 
 # Powerful features no page of the site uses: denied to the pages and anything they embed.
 PERMISSIONS_POLICY = ", ".join(
@@ -60,6 +61,19 @@ def client_ip(request) -> str:
             except ValueError:
                 pass  # Not an address: our proxy would not have written it.
     return remote
+
+
+class SearchThrottle(SimpleRateThrottle):
+    """LIVEBLOG_SEARCH_RATE searches per caller (client_ip) that the cache did not answer;
+    everyone is counted alike (reading who is signed in would make the page Vary on Cookie)."""
+
+    scope = "search"
+
+    def get_rate(self) -> str | None:
+        return settings.LIVEBLOG_SEARCH_RATE or None
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
