@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "liveblog.security.SecurityHeadersMiddleware",
+    # Warns once when requests arrive through proxies LIVEBLOG_TRUSTED_PROXIES does not fit.
+    "liveblog.security.ProxyCheckMiddleware",
     "liveblog.security.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -365,12 +367,14 @@ if LIVEBLOG_TRUSTED_PROXIES < 0:
 # Bodies larger than this are refused with a 400 before they are read (image uploads may add
 # LIVEBLOG_MAX_IMAGE_BYTES); Django applies it to form fields too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LIVEBLOG_MAX_BODY_BYTES", 2_621_440)
-# Logins (admin and /api/auth/login/): after this many failures for one account, or from one
-# address, that account or address is locked out for the cool-off time. Superusers unlock under
-# Admin > Axes > Access attempts, or with `manage.py axes_reset_username NAME`.
+# Logins (admin and /api/auth/login/): after this many failures for one account from one
+# address, that account is locked out from that address for the cool-off time. Superusers
+# unlock under Admin > Axes > Access attempts, or with `manage.py axes_reset_username NAME`.
 AXES_FAILURE_LIMIT = env_int("LIVEBLOG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIVEBLOG_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+# An account is locked from the address that guessed (the real caller's, client_ip), not from
+# everywhere: guesses at one account, or at made-up ones, never lock out an editor elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "liveblog.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "liveblog.security.lockout_response"
 # A lockout lasts the cool-off time from the last failure before it, as the page says; failures

@@ -1,7 +1,10 @@
 """Request-level defences shared by the site, the admin and the API.
 
-- client_ip(): the caller's address as the trusted proxies report it; the API throttle and the
-  login lockout (django-axes) both count by it, so neither can be dodged by writing a header.
+- client_ip(): the caller's address as the trusted proxies report it; the API throttle, the
+  search throttle and the login lockout (django-axes) all count by it, so none can be dodged by
+  writing a header.
+- ProxyCheckMiddleware: says so in the log, once, when requests arrive through a proxy that
+  LIVEBLOG_TRUSTED_PROXIES does not account for (every caller would count as the proxy).
 - RequestSizeMiddleware: refuses an oversized body from its Content-Length, before anything
   reads it (DRF's parsers read the stream themselves and bypass Django's own size check).
 - lockout_response(): the page django-axes shows a locked-out login.
@@ -12,6 +15,7 @@
 import base64
 import hashlib
 import ipaddress
+import logging
 import re
 from dataclasses import asdict
 from functools import cache
@@ -41,6 +45,7 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"{}]*)"')
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -61,6 +66,51 @@ def client_ip(request) -> str:
             except ValueError:
                 pass  # Not an address: our proxy would not have written it.
     return remote
+
+
+def proxy_mismatch(request) -> str | None:
+    """What is wrong with LIVEBLOG_TRUSTED_PROXIES for a request that came this way, if
+    anything: a proxy it does not trust (X-Forwarded-For with 0), or fewer proxies than it
+    trusts (the header shorter than the setting). A request without the header came directly
+    (a load balancer's health check): nothing to say."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = settings.LIVEBLOG_TRUSTED_PROXIES
+    if not forwarded:
+        return None  # direct: a health check, or no proxy at all
+    hops = len(forwarded.split(","))
+    if proxies == 0:
+        return (
+            "requests arrive through a proxy (they carry X-Forwarded-For) but "
+            "LIVEBLOG_TRUSTED_PROXIES is 0: every caller counts as the proxy's address "
+            f"{request.META.get('REMOTE_ADDR', '')} for the API and search throttles and the "
+            "login lockout, so one caller can lock out everyone. Set LIVEBLOG_TRUSTED_PROXIES "
+            "to the number of proxies in front of the app (1 behind the shipped nginx)"
+        )
+    if hops < proxies:
+        return (
+            f"LIVEBLOG_TRUSTED_PROXIES is {proxies} but a request's X-Forwarded-For holds "
+            f"{hops} address(es): callers count as {request.META.get('REMOTE_ADDR', '')}"
+        )
+    return None
+
+
+class ProxyCheckMiddleware:
+    """Warn once per process when the first requests show LIVEBLOG_TRUSTED_PROXIES does not fit
+    the proxies in front of the app; quiet (one header lookup) once a request fits."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.settled = False
+
+    def __call__(self, request):
+        if not self.settled:
+            problem = proxy_mismatch(request)
+            if problem:
+                logger.warning("Client addresses: %s.", problem)
+                self.settled = True
+            elif request.META.get("HTTP_X_FORWARDED_FOR"):
+                self.settled = True  # a forwarded request that fits: the setting is right
+        return self.get_response(request)
 
 
 class SearchThrottle(SimpleRateThrottle):

@@ -9,13 +9,17 @@ media from the disk. Skips where nginx is not installed; CI installs it.
 import http.client
 import http.server
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.core.signals import request_started
 from rest_framework.authtoken.models import Token
 
@@ -85,8 +89,13 @@ class Reply:
         return self.headers.get("X-Cache-Status", "")
 
 
-def get(edge, path: str, method: str = "GET", body=None, **headers) -> Reply:
-    conn = http.client.HTTPConnection("127.0.0.1", edge.port, timeout=15)
+def get(edge, path: str, method: str = "GET", body=None, *, source=None, **headers) -> Reply:
+    """One request through the edge; `source`: the loopback address it comes from (any of
+    127.0.0.0/8), so that nginx sees several readers."""
+    source_address = (source, 0) if source else None
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", edge.port, timeout=15, source_address=source_address
+    )
     began = time.monotonic()
     try:
         conn.request(method, path, body=body, headers=headers)
@@ -374,3 +383,70 @@ def test_an_answer_that_varies_on_a_cookie_is_never_stored(tmp_path, vary):
         b"answer for nobody",
     ]
     assert VaryOnCookie.seen == 3
+
+
+# --- the production recipe: each reader counts by their own address ------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def recipe_trusted_proxies() -> int:
+    """LIVEBLOG_TRUSTED_PROXIES as the README's production recipe sets it."""
+    section = README.read_text().split("\n## Production\n", 1)[1]
+    recipe = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    found = re.search(r"^export .*\bLIVEBLOG_TRUSTED_PROXIES=(\d+)", recipe, re.M)
+    assert found, "the README's production recipe does not set LIVEBLOG_TRUSTED_PROXIES"
+    return int(found[1])
+
+
+def log_in(edge, source: str, username: str, password: str) -> int:
+    """The admin's log-in form, as a browser at `source` fills it in (CSRF cookie and token)."""
+    form = get(edge, "/admin/login/", source=source)
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers["Set-Cookie"])[1]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)[1].decode()
+    body = urlencode(
+        {
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": token,
+            "next": "/admin/",
+        }
+    )
+    reply = get(
+        edge,
+        "/admin/login/",
+        method="POST",
+        body=body,
+        source=source,
+        Cookie=f"csrftoken={cookie}",
+        **{"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    return reply.status
+
+
+def test_behind_the_shipped_nginx_as_the_readme_sets_it_up_callers_count_apart(
+    edge, settings, django_user_model
+):
+    """The issue's reproduction, through nginx with the README's settings: one reader's API
+    requests throttled everyone, and wrong passwords for a made-up user locked every editor out
+    (every caller was nginx's address)."""
+    settings.LIVEBLOG_TRUSTED_PROXIES = recipe_trusted_proxies()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LIVEBLOG_API_ANON_RATE = "5/minute"
+    cache.clear()
+    django_user_model.objects.create_user("desk", password="right-horse-42", is_staff=True)
+    guesser, newsroom = "127.0.0.2", "127.0.0.3"
+
+    guesses = [log_in(edge, guesser, "nobody", "wrong") for _ in range(6)]
+    own = [log_in(edge, guesser, "desk", "wrong") for _ in range(6)]
+    editor = log_in(edge, newsroom, "desk", "right-horse-42")
+    # Distinct URLs: each reaches the app (the edge answers repeats from its copy).
+    polls = [get(edge, f"/api/blogs/?page_size={n}", source=guesser).status for n in range(1, 8)]
+    reader = get(edge, "/api/blogs/?page_size=20", source=newsroom).status
+
+    assert guesses[-1] == own[-1] == 429  # the guesser locked itself out
+    assert editor == 302  # and nobody else
+    assert polls[:5] == [200] * 5 and polls[-1] == 429
+    assert reader == 200
+    cache.clear()
