@@ -8,8 +8,9 @@
 - RequestSizeMiddleware: refuses an oversized body from its Content-Length, before anything
   reads it (DRF's parsers read the stream themselves and bypass Django's own size check).
 - lockout_response(): the page django-axes shows a locked-out login.
-- SecurityHeadersMiddleware: Permissions-Policy, and the Content-Security-Policy allowances the
-  browsable API's own templates need (django-csp sets the policy itself).
+- SecurityHeadersMiddleware: Permissions-Policy, the Content-Security-Policy allowances the
+  browsable API's own templates need (django-csp sets the policy itself), and Clear-Site-Data
+  on a log-out's answer.
 """
 
 import base64
@@ -257,6 +258,11 @@ class SecurityHeadersMiddleware(CSPMiddleware):
 
     def process_response(self, request, response):
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if getattr(request, "clears_site_data", False):
+            # A log-out: the browser drops what the site kept in it (the live desk's unsaved
+            # composer), so the next person at this browser finds nothing of the last one's.
+            response["Clear-Site-Data"] = '"storage"'
+
         adjusted = any(
             hasattr(response, name + suffix) for name in self.ADJUSTMENTS for suffix in ("", "_ro")
         )
