@@ -438,7 +438,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "liveblog.api.schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with refused tokens counted by the anonymous throttle.
+        "liveblog.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["liveblog.api.permissions.ReadOrModelPermissions"],

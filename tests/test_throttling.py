@@ -112,3 +112,33 @@ def test_fewer_proxies_than_trusted_are_warned_about(caplog):
 )
 def test_proxies_that_fit_the_setting_are_not_warned_about(caplog, proxies, requests):
     assert passed_through(caplog, proxies, *requests) == []
+
+
+# --- refused credentials count as anonymous requests ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Token 0000000000000000000000000000000000000000", "Token", "Token a b"]
+)
+def test_refused_tokens_are_counted_by_the_anonymous_throttle(throttled, authorization):
+    """Guessing tokens: each refusal used to be a 401 before any throttle ran."""
+    codes = [
+        throttled.get("/api/blogs/", HTTP_AUTHORIZATION=authorization).status_code
+        for _ in range(12)
+    ]
+
+    assert codes == [401] * 10 + [429] * 2
+    # The same allowance as anonymous reads: spent, so those are refused too.
+    assert throttled.get("/api/blogs/").status_code == 429
+
+
+def test_a_valid_token_is_not_throttled_as_anonymous(throttled, api_editor):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=api_editor).key
+    codes = {
+        throttled.get("/api/blogs/", HTTP_AUTHORIZATION=f"Token {token}").status_code
+        for _ in range(15)
+    }
+
+    assert codes == {200}
