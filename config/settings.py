@@ -180,6 +180,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Where a log-in without ?next= lands: the browsable API's log-in page is the one that can
+# (the admin's goes to the admin); Django's default, /accounts/profile/, is no page here.
+LOGIN_REDIRECT_URL = "api:api-root"
+
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -158,3 +158,11 @@ def test_logging_in_to_ones_own_account_does_not_reset_guesses_at_another(client
         assert log_in(client, LOGINS[0], "mallory", "mallory-pass-99").status_code == 302
         client.logout()
     assert log_in(client, LOGINS[0], "desk", "guess").status_code == 429
+
+
+def test_a_log_in_without_next_lands_on_the_api_root(client, desk):
+    """Django's default landing, /accounts/profile/, is no page here (it answered 404)."""
+    response = client.post("/api/auth/login/", {"username": "desk", "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == "/api/"
+    assert client.get(response["Location"], HTTP_ACCEPT="text/html").status_code == 200
