@@ -6,7 +6,8 @@
 - ProxyCheckMiddleware: says so in the log, once, when requests arrive through a proxy that
   LIVEBLOG_TRUSTED_PROXIES does not account for (every caller would count as the proxy).
 - RequestSizeMiddleware: refuses an oversized body from its Content-Length, before anything
-  reads it (DRF's parsers read the stream themselves and bypass Django's own size check).
+  reads it (DRF's parsers read the stream themselves and bypass Django's own size check), and a
+  chunked body with a 411 (Django would read it as empty).
 - lockout_response(): the page django-axes shows a locked-out login.
 - SecurityHeadersMiddleware: Permissions-Policy, the Content-Security-Policy allowances the
   browsable API's own templates need (django-csp sets the policy itself), and Clear-Site-Data
@@ -26,7 +27,7 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import conditional_escape
 from rest_framework.throttling import SimpleRateThrottle
@@ -165,6 +166,10 @@ class RequestSizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Django reads a body by its Content-Length, so a chunked one would be read as
+            # empty and the request handled as if nothing was sent: say so instead.
+            return length_required(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -175,6 +180,20 @@ class RequestSizeMiddleware:
                 f"Request body of {length} bytes exceeds {request_body_limit(request)} bytes."
             )
         return self.get_response(request)
+
+
+LENGTH_REQUIRED = (
+    "Send the body with a Content-Length header: chunked request bodies (Transfer-Encoding: "
+    "chunked) are not accepted."
+)
+
+
+def length_required(request) -> HttpResponse:
+    """411 for a chunked body: in the API's error shape under /api/, plain text elsewhere."""
+    if request.path_info.startswith("/api/"):
+        body = {"status": 411, "code": "length_required", "detail": LENGTH_REQUIRED, "errors": {}}
+        return JsonResponse(body, status=411)
+    return HttpResponse(LENGTH_REQUIRED, status=411, content_type="text/plain; charset=utf-8")
 
 
 def csp_hash(text: str) -> str:
