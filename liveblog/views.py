@@ -6,7 +6,6 @@ blogs are the one per-user response and are never cached.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -430,7 +429,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
         language = self.blog.language if self.blog else settings.LANGUAGE_CODE
         seconds = settings.LIVEBLOG_SEARCH_CACHE_SECONDS
         key = self.cache_key()
-        kept = cache.get(key) if seconds else None
+        kept = search.kept_answer(key) if seconds else None
         if kept is None:
             with translation.override(language):
                 kept = self.answer(request, *args, **kwargs)
@@ -439,7 +438,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
                 response["Retry-After"] = str(kept[2])
                 return languages.mark(freshness.no_store(response), language)
             if seconds:
-                cache.set(key, kept, seconds)
+                search.keep_answer(key, kept, seconds)
         response = HttpResponse(kept[1], status=kept[0])
         patch_cache_control(response, public=True, max_age=seconds)
         return languages.mark(response, language)

@@ -253,3 +253,27 @@ def test_the_too_broad_page_keeps_the_search_form(client, kept, monkeypatch):
     assert re.search(r'<input id="blog-search-q" type="search" name="q" value="storm">', page)
     # Kept like any answer: the same search does not run again at once.
     assert client.get("/search/", {"q": "storm", "blog": blog.slug}).status_code == 422
+
+
+def test_an_unreachable_cache_costs_the_search_page_nothing_but_speed(client, kept, caplog):
+    """Answers and throttle counts live in the cache, an accelerator: with Redis down the page
+    still answers (logged), neither kept nor counted."""
+    from django.test import override_settings
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from scripts.edge_nginx import free_port
+
+    make_entry(make_blog(slug="outage"), headline="Quake hits the coast")
+    nowhere = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/3",  # nothing listens there
+        "OPTIONS": {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 1},
+    }
+
+    with override_settings(CACHES={"default": nowhere}):
+        replies = [client.get("/search/", {"q": "quake"}) for _ in range(4)]
+
+    assert [r.status_code for r in replies] == [200] * 4  # over the 3/minute rate: not counted
+    assert b"hits the coast" in replies[-1].content
+    assert "the cache did not answer" in caplog.text
