@@ -169,12 +169,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 REDIS_URL = env_str("REDIS_URL")
+# How long one call to Redis may take before the site carries on without it (milliseconds).
+LIVEBLOG_REDIS_TIMEOUT = env_int("LIVEBLOG_REDIS_TIMEOUT_MS", 250) / 1000
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, but an outage degrades the site instead of failing it.
+            "BACKEND": "liveblog.redis_cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "liveblog"),
+            "OPTIONS": {
+                "socket_timeout": LIVEBLOG_REDIS_TIMEOUT,
+                "socket_connect_timeout": LIVEBLOG_REDIS_TIMEOUT,
+            },
         }
     }
 else:

@@ -1,36 +1,72 @@
-"""Atom feeds of a blog's published entries, and of its key events only."""
+"""Atom feeds of a blog's published entries, and of its key events only.
+
+They follow the stream: entries are dated by their own times (an import keeps the source's),
+`<updated>` is each entry's last reader-visible change, entries that left within the feed's
+window are tombstones (RFC 6721 `at:deleted-entry`) until they age out, and the feeds are served
+through the same respond path as the pages (ETag and Last-Modified from the blog's state,
+Cache-Control like the pages, 304 on If-None-Match / If-Modified-Since).
+"""
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, get_tag_uri, rfc3339_date
 from django.utils.translation import gettext, pgettext
+from django.views.decorators.http import require_safe
 
-from liveblog import languages
+from liveblog import stream, structured_data
+from liveblog.freshness import BlogState
 from liveblog.models import Blog, Entry
-from liveblog.stream import entry_changed_at, prepare, reader_entries, with_display_data
+from liveblog.views import reader_view
 
 FEED_LENGTH = 50
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
+
+
+class StreamFeed(Atom1Feed):
+    """Atom with the stream's own `<updated>` (never the time of the request) and tombstones."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:at": TOMBSTONES_NS}
+
+    def latest_post_date(self):
+        return self.feed["updated"]
+
+    def write_items(self, handler):
+        super().write_items(handler)
+        for ref, when, link in self.feed["tombstones"]:
+            handler.startElement("at:deleted-entry", {"ref": ref, "when": rfc3339_date(when)})
+            handler.addQuickElement("link", "", {"href": link})
+            handler.endElement("at:deleted-entry")
+
+
+def entry_id(url: str) -> str:
+    """An entry's Atom id, from its permalink alone: a tombstone names a deleted entry by it."""
+    return get_tag_uri(url, None)
 
 
 class EntriesFeed(Feed):
-    """Newest published entries first. Queries: blog, entries, captions, authors, corrections."""
+    """Newest published entries first. Queries: entries, captions, authors, corrections, the
+    removals in the window and whether they came back (the blog comes with its state)."""
 
-    feed_type = Atom1Feed
+    feed_type = StreamFeed
     description_template = "liveblog/feed_entry.html"
+    key_events_only = False
 
-    def __call__(self, request, *args, **kwargs):
-        response = super().__call__(request, *args, **kwargs)
-        return languages.mark(response, request.feed_language)
+    def __init__(self, blog: Blog, state: BlogState):
+        super().__init__()
+        self.blog, self.state = blog, state
+        self.shown: list[Entry] | None = None
 
-    def get_object(self, request, slug: str) -> Blog:
-        return get_object_or_404(Blog.objects.public(), slug=slug)
+    def get_object(self, request) -> Blog:
+        return self.blog
 
     def get_feed(self, blog: Blog, request):
-        """The feed in the blog's language: its xml:lang and its own words."""
-        request.feed_language = blog.language
-        with languages.for_blog(blog):
-            return super().get_feed(blog, request)
+        self.request = request
+        return super().get_feed(blog, request)
+
+    def feed_extra_kwargs(self, blog: Blog) -> dict:
+        return {"updated": structured_data.changed_at(blog), "tombstones": self.tombstones(blog)}
 
     def title(self, blog: Blog) -> str:
         return blog.title
@@ -49,12 +85,34 @@ class EntriesFeed(Feed):
         return blog.attribution or None
 
     def entries(self, blog: Blog):
-        return reader_entries(blog)
+        return stream.reader_entries(blog)
 
     def items(self, blog: Blog) -> list[Entry]:
-        # By time, newest first: a feed has no pinned slot.
-        entries = self.entries(blog).order_by("-sort_key", "-id")[:FEED_LENGTH]
-        return prepare(with_display_data(entries), blog)
+        if self.shown is None:
+            # By time, newest first: a feed has no pinned slot.
+            entries = self.entries(blog).order_by("-sort_key", "-id")[:FEED_LENGTH]
+            self.shown = stream.prepare(stream.with_display_data(entries), blog)
+        return self.shown
+
+    def tombstones(self, blog: Blog) -> list[tuple[str, object, str]]:
+        """(id, when, permalink) of entries that left within the window the feed covers: since
+        the oldest change of the entries shown (all the blog's, when the feed shows them all)."""
+        shown = self.items(blog)
+        after = min(entry.revision for entry in shown) if len(shown) == FEED_LENGTH else 0
+        gone = stream.removals(
+            blog, after=after, key_events_only=self.key_events_only, limit=FEED_LENGTH
+        )
+        tombstones = []
+        for change in gone:
+            path = reverse(
+                "liveblog:entry-detail", kwargs={"slug": blog.slug, "pk": change.entry_id}
+            )
+            url = self.request.build_absolute_uri(path)
+            tombstones.append((entry_id(url), change.at, url))
+        return tombstones
+
+    def item_guid(self, entry: Entry) -> str:
+        return entry_id(self.request.build_absolute_uri(entry.get_absolute_url()))
 
     def item_title(self, entry: Entry) -> str:
         return entry.headline
@@ -64,10 +122,9 @@ class EntriesFeed(Feed):
         return entry.published_at
 
     def item_updateddate(self, entry: Entry):
-        # Never before "published" (a scheduled entry was saved before its time), and an
-        # untouched import is not "updated" at its import; Atom wants an <updated>, so an
-        # untimed entry says when it reached this site.
-        return entry_changed_at(entry) or entry.updated_at
+        # The entry's last change readers saw (a correction moves it); an import keeps the
+        # source's time. Atom wants an <updated>: an untimed entry gives its blog's publication.
+        return entry.changed_at or entry.published_at or structured_data.published_at(self.blog)
 
     def item_author_name(self, entry: Entry) -> str | None:
         names = [a.get_full_name() or a.get_username() for a in entry.authors.all()]
@@ -78,6 +135,8 @@ class EntriesFeed(Feed):
 
 
 class KeyEventsFeed(EntriesFeed):
+    key_events_only = True
+
     def title(self, blog: Blog) -> str:
         return pgettext("feed title", "%(blog)s: key events") % {"blog": blog.title}
 
@@ -86,3 +145,15 @@ class KeyEventsFeed(EntriesFeed):
 
     def entries(self, blog: Blog):
         return super().entries(blog).key_events()
+
+
+@require_safe
+@reader_view("feed", preview=False, coverage=True)
+def blog_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
+    return EntriesFeed(blog, state)(request)
+
+
+@require_safe
+@reader_view("key-events-feed", preview=False, coverage=True)
+def key_events_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
+    return KeyEventsFeed(blog, state)(request)

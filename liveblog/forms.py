@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liveblog import body as body_markup
-from liveblog import uploads
+from liveblog import freshness, uploads
 from liveblog.models import Blog, BlogStatus, Entry, Image
 
 
@@ -155,8 +155,20 @@ class EntryAdminForm(forms.ModelForm):
         # check and ours: the admin view is atomic.
         Blog.objects.lock(self.instance.blog_id)
         current = Entry.objects.filter(pk=self.instance.pk).values_list("version").first()
-        if current is None or loaded is None or loaded == current[0]:
+        if current is None:
+            return  # deleted meanwhile: the save says so
+        refusal = freshness.version_precondition(loaded, current[0])
+        if refusal is None:
             return
+        if refusal == "missing":
+            # Without the version it was opened on, the form cannot tell a newer one apart.
+            raise forms.ValidationError(
+                _(
+                    "This form does not say which version of the entry it was opened on: reload "
+                    "the entry and make your change again."
+                ),
+                code="missing_version",
+            )
         self.conflict = True
         # Re-show the editor's text; a second save, made knowingly, goes through.
         self.data = self.data.copy()

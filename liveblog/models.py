@@ -3,11 +3,14 @@
 Every surface (admin, live desk, API, loader, feeds, views) acts through the verbs and reads
 through the QuerySet methods defined here; none of them restates a rule.
 
-The revision: each blog counts its reader-visible changes. `Blog.objects.bump()` is the only
-place it moves (an F() increment that locks the blog row until commit, so revisions are handed
-out in commit order); every entry change a reader could see takes a revision of its own, which
-is what makes "everything after revision N" an exact cursor for pollers (liveblog/freshness.py
-builds states, ETags and cache keys from it). Writers of a blog's entries always lock the blog
+The change log: every reader-visible change of a blog (an entry published, edited, corrected,
+pinned, unpublished or deleted; the blog's own fields, status or hero) is one `Change` row,
+written in the same transaction as the change by the write paths here (`save()`, the verbs and
+their bulk twins), carrying the blog's next revision. `Change.objects.take()` hands revisions
+out through `Blog.objects.bump()` (an F() increment that locks the blog row until commit, so
+revisions become visible in order). liveblog.stream is the log's one reader: "what changed since
+revision N" for pollers, feeds and everything that pushes changes out; liveblog.freshness builds
+states, ETags and cache keys from the revision. Writers of a blog's entries always lock the blog
 row first, so they never deadlock with each other.
 """
 
@@ -149,8 +152,9 @@ class BlogQuerySet(models.QuerySet):
         found = list(self.select_for_update().filter(pk=pk).values_list("search_config", flat=True))
         return found[0] if found else None
 
-    def bump(self, pk: int, count: int = 1) -> int:
-        """Record `count` reader-visible changes of the blog; return its new revision.
+    def bump(self, pk: int, count: int = 1, at: datetime.datetime | None = None) -> int:
+        """Move the blog's revision past `count` reader-visible changes made `at` (now); return
+        its new revision. Only `Change.objects.take()` calls this: every revision has its row.
 
         Call inside a transaction: the UPDATE keeps the blog row locked until commit, so the
         revisions handed out become visible in order. Changes that share a transaction take the
@@ -158,7 +162,7 @@ class BlogQuerySet(models.QuerySet):
         """
         connection = connections[router.db_for_write(Blog)]
         table = connection.ops.quote_name(Blog._meta.db_table)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = connection.ops.adapt_datetimefield_value(at or timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET revision = revision + %s, changed_at = %s, "
@@ -174,9 +178,15 @@ class BlogQuerySet(models.QuerySet):
         )
         return revision
 
+    def mark_imported(self, pk: int) -> None:
+        """Date the blog's import at its last change, which the import just made: until another
+        change, the source's own dates describe it (`Blog.is_as_imported`). One query."""
+        self.filter(pk=pk).update(imported_at=models.F("changed_at"))
+
     def touch_state(self, pk: int) -> None:
-        """Record a change of the blog's state that readers cannot see yet (a scheduled entry
-        added, moved or dropped): caches of the state learn when it falls due. One query."""
+        """Record a change only editors see (a draft written or deleted, a scheduled entry
+        added, moved or dropped): the desk's stream and editors' lists move on, and caches of
+        the state learn when a scheduled entry falls due. No revision. One query."""
         self.filter(pk=pk).update(state_version=models.F("state_version") + 1)
         transaction.on_commit(lambda: blog_changed.send(Blog, pk=pk, revision=None))
 
@@ -273,9 +283,10 @@ class Blog(models.Model):
     # What the last import had to assume about its file (the reader's warnings, and authors it
     # could not find), one "file:line: what" per line: shown to editors beside "needs attention".
     import_notes = models.TextField(_("import notes"), blank=True, editable=False)
-    # Moved by Blog.objects.bump() only (never by save()): see the module docstring.
+    # Moved through the change log only (never by save()): see the module docstring.
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
-    # Moves with the revision and when scheduled entries change: orders copies of the state
+    # Moves with the revision and with every change only editors see (drafts, scheduled
+    # entries): the desk's and editors' validators, and the order of copies of the state
     # kept outside the database (liveblog.freshness).
     state_version = models.PositiveBigIntegerField(_("state version"), default=0, editable=False)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, editable=False)
@@ -308,9 +319,10 @@ class Blog(models.Model):
         return self.title
 
     def save(self, *args, update_fields=None, **kwargs):
-        """Save the blog's fields (never its revision, which only bump() moves) and record the
-        change for readers. A changed status goes through the allowed transitions and sets or
-        clears `closed_at`. Queries on update: lock and read the status, update, bump (3)."""
+        """Save the blog's fields (never its revision, which only the change log moves) and
+        record the change for readers. A changed status goes through the allowed transitions
+        and sets or clears `closed_at`. Queries on update: lock and read the status, update,
+        bump, the change's row (4)."""
         self.search_config = languages.search_config(self.language)
         with transaction.atomic(using=kwargs.get("using")):
             if self._state.adding:
@@ -320,19 +332,23 @@ class Blog(models.Model):
             written -= {"revision", "changed_at", "state_version"}
             if "language" in written:
                 written.add("search_config")
+            status_changed = False
             if written & {"status", "language"}:
                 current = Blog.objects.select_for_update().filter(pk=self.pk)
                 old, old_config = current.values_list("status", "search_config").get()
                 if "status" in written and old != self.status:
                     self._change_status(old)
                     written.add("closed_at")
+                    status_changed = True
                 if "language" in written and old_config != self.search_config:
                     # Entries without a language of their own are in the blog's.
                     Entry.objects.filter(blog_id=self.pk, language="").update(
                         search_config=self.search_config
                     )
             super().save(*args, update_fields=written | {"updated_at"}, **kwargs)
-            self.revision = Blog.objects.bump(self.pk)
+            kind = ChangeKind.STATUS if status_changed else ChangeKind.BLOG
+            (change,) = Change.objects.record(self.pk, [Change(kind=kind)])
+            self.revision, self.changed_at = change.revision, change.at
 
     def get_absolute_url(self) -> str:
         return reverse("liveblog:blog-detail", kwargs={"slug": self.slug})
@@ -370,10 +386,9 @@ class Blog(models.Model):
 
     @property
     def is_as_imported(self) -> bool:
-        """Nothing changed since the last import, so the source's own dates still describe it."""
-        if self.imported_at is None:
-            return False
-        return self.changed_at - self.imported_at < datetime.timedelta(minutes=1)
+        """Nothing changed since the last import, so the source's own dates still describe it
+        (an import ends by dating itself at the blog's last change)."""
+        return self.imported_at is not None and self.changed_at <= self.imported_at
 
     @property
     def is_live(self) -> bool:
@@ -393,6 +408,14 @@ class Blog(models.Model):
 
     def intro_paragraphs(self) -> list[str]:
         return body_markup.split_paragraphs(self.intro)
+
+
+class ImageQuerySet(models.QuerySet):
+    def bulk_add(self, images: list["Image"], *, reason: str) -> list["Image"]:
+        """Create many pictures at once (an import), each with its history line. Two queries."""
+        made = self.bulk_create(images)
+        Image.history.bulk_history_create(made, default_change_reason=reason)
+        return made
 
 
 class Image(models.Model):
@@ -424,6 +447,7 @@ class Image(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = ImageQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -530,16 +554,11 @@ class EntryQuerySet(models.QuerySet):
         """Stream order: the pinned entry, then by time (untimed imports below), newest first."""
         return self.order_by("-is_pinned", "-sort_key", "-id")
 
-    def changed_since(self, revision: int, upto: int):
-        """Due entries whose last reader-visible change has a revision in (revision, upto].
-
-        `upto` is the blog revision the poller is told: a change committed after it is left for
-        the next poll rather than delivered twice. Scheduled entries join when they fall due
-        (`announce_due()` gives them their revision). Deletions and unpublishing are
-        `EntryRemoval` rows over the same range. Both change feeds (the page's and the API's)
-        read this.
-        """
-        return self.due().filter(revision__gt=revision, revision__lte=upto)
+    def waiting(self):
+        """What editors have not sent to readers yet: drafts and scheduled entries, newest
+        first (the desk shows them above the stream)."""
+        not_due = Q(status=EntryStatus.DRAFT) | Q(is_scheduled=True)
+        return self.filter(not_due).order_by("-created_at", "-id")
 
     def scheduled(self):
         """Entries waiting for their time (readers were not told about them yet)."""
@@ -550,7 +569,7 @@ class EntryQuerySet(models.QuerySet):
         return self.due(now).scheduled()
 
     def announce_due(self, blog_id: int) -> int:
-        """Give each scheduled entry of the blog that fell due a revision, as if published now.
+        """Record each scheduled entry of the blog that fell due as published, at its time.
 
         Nothing writes when a scheduled time passes, so the blog's state (liveblog.freshness)
         calls this when it sees one; concurrent callers queue on the blog lock and the later
@@ -558,27 +577,110 @@ class EntryQuerySet(models.QuerySet):
         """
         with transaction.atomic():
             Blog.objects.lock(blog_id)
-            ids = list(
+            due = list(
                 self.filter(blog_id=blog_id)
                 .overdue()
                 .order_by("published_at", "id")
-                .values_list("pk", flat=True)
+                .values_list("pk", "published_at", "is_key_event")
             )
-            if not ids:
+            if not due:
                 return 0
-            top = Blog.objects.bump(blog_id, len(ids))
-            rows = [
-                Entry(pk=pk, revision=top - len(ids) + n, is_scheduled=False)
-                for n, pk in enumerate(ids, start=1)
+            changes = [
+                Change(kind=ChangeKind.PUBLISHED, entry_id=pk, is_key_event=key_event)
+                for pk, _, key_event in due
             ]
-            Entry.objects.bulk_update(rows, ["revision", "is_scheduled"])
-            return len(ids)
+            Change.objects.take(blog_id, changes)
+            rows = [
+                # Readers saw it from its time on: that is when it last changed for them.
+                Entry(pk=pk, revision=change.revision, changed_at=at, is_scheduled=False)
+                for (pk, at, _), change in zip(due, changes, strict=True)
+            ]
+            Entry.objects.bulk_update(rows, ["revision", "changed_at", "is_scheduled"])
+            Change.objects.bulk_create(changes)
+            return len(due)
 
     def announce_overdue(self) -> None:
         """`announce_due()` for every blog with an overdue entry (one query on a tiny index when
         there is none)."""
         for blog_id in set(self.overdue().values_list("blog_id", flat=True)):
             self.announce_due(blog_id)
+
+    def bulk_write(
+        self,
+        blog: "Blog",
+        *,
+        created: list["Entry"],
+        updated: list["Entry"],
+        fields: list[str],
+        reason: str,
+    ) -> None:
+        """Write many entries of one blog as save() writes one, in a fixed number of queries:
+        the same derivation (`Entry._derive`), one change in the log for each entry readers see
+        or saw (created ones first, in the order given, as if written one by one), editors'
+        state moved for the rest, and a history line each (django-simple-history's bulk API).
+
+        Created entries keep the `changed_at` they carry (an import's source time, or none);
+        updated ones, which readers see change now, are dated now. `updated` entries write
+        `fields` (their derived fields follow). Call inside a transaction holding the blog's
+        lock. Queries: the updated entries' rows as they are, bump, the INSERTs, the UPDATEs,
+        the change rows, history (a batch each).
+        """
+        if not created and not updated:
+            return
+        now = timezone.now()
+        before = {}
+        if updated:
+            rows = self.filter(pk__in=[entry.pk for entry in updated]).values(
+                "pk", "status", "published_at", "is_key_event"
+            )
+            before = {row["pk"]: row for row in rows}
+        writes = set(fields)
+        for entry in created:
+            entry._derive(None, now, blog.search_config)
+        for entry in updated:
+            entry._derive(writes, now, blog.search_config)
+            entry.version += 1
+        changes = []
+        for entry in [*created, *updated]:
+            row = before.get(entry.pk) if not entry._state.adding else None
+            was_visible = row is not None and entry.is_visible_at(now, row)
+            kind = ChangeKind.of(was_visible, entry.is_visible_at(now))
+            if kind is not None:
+                was_key_event = bool(row and row["is_key_event"])
+                change = Change(
+                    kind=kind, is_key_event=entry.is_key_event, was_key_event=was_key_event
+                )
+                changes.append((entry, change))
+        if changes:
+            Change.objects.take(blog.pk, [change for _, change in changes], at=now)
+            for entry, change in changes:
+                entry.revision = change.revision
+                if not entry._state.adding:
+                    entry.changed_at = now
+        if len(changes) < len(created) + len(updated):
+            Blog.objects.touch_state(blog.pk)  # drafts and scheduled entries: the desk's
+        self.bulk_create(created)
+        if updated:
+            derived = {"body_blocks", "sort_key", "is_scheduled", "search_config"}
+            written = sorted(writes | derived | {"version", "revision", "changed_at", "updated_at"})
+            for entry in updated:
+                entry.updated_at = now
+            self.bulk_update(updated, written)
+        for entry, change in changes:
+            change.entry_id = entry.pk
+        Change.objects.bulk_create([change for _, change in changes])
+        Entry.history.bulk_history_create(created, default_change_reason=reason)
+        Entry.history.bulk_history_create(updated, update=True, default_change_reason=reason)
+
+    def bulk_set_authors(self, authors: dict[int, list[int]]) -> None:
+        """Make each entry's authors the users given (entry id -> user ids). Two queries."""
+        through = Entry.authors.through
+        through.objects.filter(entry_id__in=list(authors)).delete()
+        through.objects.bulk_create(
+            through(entry_id=entry_id, user_id=user_id)
+            for entry_id, users in authors.items()
+            for user_id in users
+        )
 
     def search(self, query: str, *, language: str | None = None):
         """Entries whose headline or body match the query, best first (see search.py); with
@@ -670,8 +772,17 @@ class Entry(models.Model):
     # Derived on save: the stream position (see sort_key_for) and whether it waits for its time.
     sort_key = models.BigIntegerField(_("sort key"), default=0, editable=False)
     is_scheduled = models.BooleanField(_("is scheduled"), default=False, editable=False)
-    # The blog revision of its last reader-visible change (0: readers never saw it).
+    # The blog revision of its last reader-visible change (0: readers never saw it), and when
+    # that change was: readers' "updated" (feeds, structured data, sitemaps). An import keeps
+    # the source's time where it gives one (empty for an untimed entry).
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    changed_at = models.DateTimeField(
+        _("changed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_showable_time],
+    )
     # Optimistic concurrency: every save increments it; a save based on an older one is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Re-import finds the entry by import_key and compares import_hash with the current content to
@@ -690,6 +801,7 @@ class Entry(models.Model):
             "sort_key",
             "is_scheduled",
             "revision",
+            "changed_at",
             "updated_at",
             "search_config",
         ],
@@ -737,18 +849,20 @@ class Entry(models.Model):
         return self.headline
 
     def save(self, *args, update_fields=None, **kwargs):
-        """Save, derive the stored fields, and record the change for readers if they could see
-        the entry before or after it (then it takes the blog's next revision; an entry leaving
-        the stream leaves an EntryRemoval).
+        """Save, derive the stored fields, and record the change: if readers could see the entry
+        before or after it, one row in the change log (published, updated or removed) with the
+        blog's next revision, and the entry's `changed_at` moves to now; otherwise (a draft, a
+        scheduled entry) only editors' state moves (`Blog.objects.touch_state`).
 
         With update_fields, the other fields are first read afresh under the blog lock, so a
         verb on a stale object never writes back what it read earlier. Queries on update: lock
-        the blog, read the entry, bump (if readers see it), update, history (5).
+        the blog, read the entry, bump (if readers see it), update, the change's row, history
+        (6); for a draft, the state's touch instead of bump and row (5).
         """
         now = timezone.now()
         fields = None if update_fields is None else set(update_fields)
         with transaction.atomic(using=kwargs.get("using")):
-            was_visible = was_published = was_pinned = was_scheduled = False
+            was_visible = was_published = was_pinned = was_key_event = False
             blog_config = None
             if not self._state.adding or self.is_pinned:
                 blog_config = Blog.objects.lock(self.blog_id)
@@ -757,7 +871,7 @@ class Entry(models.Model):
                 was_visible = self.is_visible_at(now, values=current)
                 was_published = current["status"] == EntryStatus.PUBLISHED
                 was_pinned = current["is_pinned"]
-                was_scheduled = current["is_scheduled"]
+                was_key_event = current["is_key_event"]
                 for name, value in current.items():
                     if fields is not None and name not in fields:
                         setattr(self, name, value)
@@ -770,19 +884,23 @@ class Entry(models.Model):
                 if fields is not None:
                     fields.add("published_at")
             self._derive(fields, now, blog_config)
-            is_visible = self.is_visible_at(now)
-            if was_visible or is_visible:
-                self.revision = Blog.objects.bump(self.blog_id)
-                if was_visible and not is_visible:
-                    EntryRemoval.objects.create(
-                        blog_id=self.blog_id, entry_id=self.pk, revision=self.revision
-                    )
-            elif was_scheduled or self.is_scheduled:
+            kind = ChangeKind.of(was_visible, self.is_visible_at(now))
+            change = None
+            if kind is not None:
+                change = Change(
+                    kind=kind, is_key_event=self.is_key_event, was_key_event=was_key_event
+                )
+                Change.objects.take(self.blog_id, [change], at=now)
+                self.revision, self.changed_at = change.revision, now
+            else:
                 Blog.objects.touch_state(self.blog_id)
             if fields is not None:
-                fields |= {"revision", "version", "is_scheduled", "updated_at"}
+                fields |= {"revision", "changed_at", "version", "is_scheduled", "updated_at"}
             with one_pin_per_blog(self.is_pinned and (fields is None or "is_pinned" in fields)):
                 super().save(*args, update_fields=fields, **kwargs)
+            if change is not None:
+                change.entry_id = self.pk
+                Change.objects.bulk_create([change])
 
     def get_absolute_url(self) -> str:
         return reverse("liveblog:entry-detail", kwargs={"slug": self.blog.slug, "pk": self.pk})
@@ -898,20 +1016,33 @@ class Entry(models.Model):
         """Unpin the blog's other pinned entry in one statement, before this one takes the pin.
 
         Called by save() with the blog locked, so two editors pinning at once queue up instead
-        of tripping the one-pin constraint. The displaced entry takes a revision (readers see it
-        move) and a history line. Queries: the displaced rows, bump, the UPDATE, history (4).
+        of tripping the one-pin constraint. The displaced entry takes a change (readers see it
+        move) and a history line. Queries: the displaced rows, bump, the UPDATE, the change
+        rows, history (5).
         """
         others = Entry.objects.filter(blog_id=self.blog_id).pinned()
         displaced = list(others.exclude(pk=self.pk) if self.pk else others)
         if not displaced:
             return
         seen = [entry for entry in displaced if entry.is_visible_at(now)]
-        top = Blog.objects.bump(self.blog_id, len(seen)) if seen else 0
-        for n, entry in enumerate(seen, start=1):
-            entry.revision = top - len(seen) + n
+        changes = [
+            Change(
+                kind=ChangeKind.UPDATED,
+                entry_id=entry.pk,
+                is_key_event=entry.is_key_event,
+                was_key_event=entry.is_key_event,
+            )
+            for entry in seen
+        ]
+        if changes:
+            Change.objects.take(self.blog_id, changes, at=now)
+        for entry, change in zip(seen, changes, strict=True):
+            entry.revision, entry.changed_at = change.revision, now
         for entry in displaced:
             entry.is_pinned, entry.version = False, entry.version + 1
-        Entry.objects.bulk_update(displaced, ["is_pinned", "version", "revision"])
+        Entry.objects.bulk_update(displaced, ["is_pinned", "version", "revision", "changed_at"])
+        if changes:
+            Change.objects.bulk_create(changes)
         Entry.history.bulk_history_create(
             displaced,
             update=True,
@@ -967,46 +1098,124 @@ class one_pin_per_blog:
         return False
 
 
+def prepare_removal(entry: Entry) -> None:
+    """Before an entry is deleted: lock its blog (writers of a blog's entries take the lock
+    first) and note whether readers see it now, as the row says (the instance may have been
+    loaded earlier). `record_removal()` uses the note once the row is gone."""
+    Blog.objects.lock(entry.blog_id)
+    current = (
+        Entry.objects.filter(pk=entry.pk).values("status", "published_at", "is_key_event").first()
+    )
+    entry._was_visible = current is not None and entry.is_visible_at(timezone.now(), current)
+    entry._was_key_event = bool(current and current["is_key_event"])
+
+
 def record_removal(entry: Entry) -> None:
-    """Tell pollers a deleted entry left the stream: if readers ever saw it (it has a revision),
-    the blog takes a revision for its removal. Deleting runs this from a post_delete receiver
+    """Tell pollers a deleted entry left the stream, if readers saw it: a `removed` change.
+    A deleted draft only moves editors' state. Deleting runs this from a post_delete receiver
     (liveblog/signals.py), so queryset and admin bulk deletes are covered too."""
-    if entry.revision:
-        revision = Blog.objects.bump(entry.blog_id)
-        EntryRemoval.objects.create(blog_id=entry.blog_id, entry_id=entry.pk, revision=revision)
+    if getattr(entry, "_was_visible", False):
+        removal = Change(
+            kind=ChangeKind.REMOVED, entry_id=entry.pk, was_key_event=entry._was_key_event
+        )
+        Change.objects.record(entry.blog_id, [removal])
+    else:
+        Blog.objects.touch_state(entry.blog_id)
 
 
-class EntryRemovalQuerySet(models.QuerySet):
-    def since(self, revision: int, upto: int):
-        """Removals in (revision, upto], the range `EntryQuerySet.changed_since()` covers."""
-        return self.filter(revision__gt=revision, revision__lte=upto)
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "published", _("entry published")
+    UPDATED = "updated", _("entry updated")
+    REMOVED = "removed", _("entry removed")
+    BLOG = "blog", _("blog updated")
+    STATUS = "status", _("blog status changed")
+
+    @classmethod
+    def of(cls, was_visible: bool, is_visible: bool) -> "ChangeKind | None":
+        """What an entry's write is to readers, from whether they saw it before and after."""
+        if is_visible:
+            return cls.UPDATED if was_visible else cls.PUBLISHED
+        return cls.REMOVED if was_visible else None
 
 
-class EntryRemoval(models.Model):
-    """An entry that left a blog's stream (deleted or unpublished), so pollers learn to drop it."""
+class ChangeQuerySet(models.QuerySet):
+    def between(self, blog_id: int, since: int, upto: int):
+        """The blog's changes with a revision in (since, upto], in order (change_unique_revision's
+        index). liveblog.stream reads the log through this."""
+        return self.filter(blog_id=blog_id, revision__gt=since, revision__lte=upto).order_by(
+            "revision"
+        )
+
+    def take(
+        self, blog_id: int, changes: list["Change"], at: datetime.datetime | None = None
+    ) -> list["Change"]:
+        """Give each change the blog's next revision, in order, and its time: the one place
+        revisions come from (`Blog.objects.bump`). The caller writes the rows (`bulk_create`)
+        once what they name exists, in the same transaction. One query."""
+        at = at or timezone.now()
+        top = Blog.objects.bump(blog_id, len(changes), at=at)
+        for revision, change in enumerate(changes, start=top - len(changes) + 1):
+            change.blog_id, change.revision, change.at = blog_id, revision, at
+        return changes
+
+    def record(
+        self, blog_id: int, changes: list["Change"], at: datetime.datetime | None = None
+    ) -> list["Change"]:
+        """take() and write the rows at once (what they name exists already). Two queries."""
+        return self.bulk_create(self.take(blog_id, changes, at))
+
+
+class Change(models.Model):
+    """One reader-visible change of a blog, in the order readers learn of it: the change log.
+
+    Written only by the models' write paths, in the transaction of the change; read only
+    through liveblog.stream. Rows are never updated: a later change of the same entry is a row
+    of its own (readers of the log take each entry's last).
+    """
 
     blog = models.ForeignKey(
-        Blog, on_delete=models.CASCADE, related_name="removals", verbose_name=_("blog")
+        Blog, on_delete=models.CASCADE, related_name="changes", verbose_name=_("blog")
     )
-    entry_id = models.BigIntegerField(
-        _("entry id"),
-    )
-    revision = models.PositiveIntegerField(
-        _("revision"),
-    )
-    removed_at = models.DateTimeField(_("removed at"), auto_now_add=True)
+    revision = models.PositiveIntegerField(_("revision"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ChangeKind.choices)
+    # Not a foreign key: the removal of an entry outlives the entry. Empty for the blog's own.
+    entry_id = models.BigIntegerField(_("entry id"), null=True, blank=True)
+    # Whether the entry is a key event after the change, and was one before it: the key events'
+    # navigation and feed follow these.
+    is_key_event = models.BooleanField(_("key event"), default=False)
+    was_key_event = models.BooleanField(_("was a key event"), default=False)
+    at = models.DateTimeField(_("at"))
 
-    objects = EntryRemovalQuerySet.as_manager()
+    objects = ChangeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["revision"]
+        ordering = ["blog", "revision"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
         constraints = [
-            # One event per revision, as for entries; also serves "removed after revision N".
-            models.UniqueConstraint(fields=["blog", "revision"], name="removal_unique_revision"),
+            # One change per revision: pollers' exact cursor. Its index serves between().
+            models.UniqueConstraint(fields=["blog", "revision"], name="change_unique_revision"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="change_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Entry {self.entry_id} removed at revision {self.revision}"
+        subject = f"entry {self.entry_id}" if self.entry_id else "the blog"
+        return f"{self.get_kind_display()}: {subject} (revision {self.revision})"
+
+    @property
+    def touches_key_events(self) -> bool:
+        return self.is_key_event or self.was_key_event
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def bulk_add(self, corrections: list["Correction"], *, reason: str) -> list["Correction"]:
+        """Create many corrections at once (an import), each with its history line, for entries
+        written in the same transaction (which took their change then). Two queries."""
+        made = self.bulk_create(corrections)
+        Correction.history.bulk_history_create(made, default_change_reason=reason)
+        return made
 
 
 class Correction(models.Model):
@@ -1029,6 +1238,7 @@ class Correction(models.Model):
         _("created at"), default=timezone.now, validators=[validate_showable_time]
     )
 
+    objects = CorrectionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -1050,6 +1260,15 @@ class Correction(models.Model):
             result = super().delete(*args, **kwargs)
             self.entry.touch()
         return result
+
+
+class CaptionQuerySet(models.QuerySet):
+    def bulk_place(self, captions: list["Caption"], *, reason: str) -> list["Caption"]:
+        """Place many pictures at once (an import), each with its history line, in entries
+        written in the same transaction (which took their change then). Two queries."""
+        made = self.bulk_create(captions)
+        Caption.history.bulk_history_create(made, default_change_reason=reason)
+        return made
 
 
 class Caption(models.Model):
@@ -1077,6 +1296,7 @@ class Caption(models.Model):
         help_text=_("How many body blocks come before the image: 0 puts it first."),
     )
 
+    objects = CaptionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -1127,7 +1347,7 @@ class Caption(models.Model):
                 entry.touch()
         elif self.blog_id:
             try:
-                Blog.objects.bump(self.blog_id)
+                Change.objects.record(self.blog_id, [Change(kind=ChangeKind.BLOG)])
             except Blog.DoesNotExist:
                 pass  # the blog itself is being deleted
 

@@ -3,7 +3,7 @@
 On PostgreSQL each row's document is a weighted tsvector (title/headline first) stemmed in the
 row's own language's configuration (`search_config`, a regconfig column derived from the blog's
 or entry's language by liveblog.languages), stored by PostgreSQL itself in the generated column
-`search_document` that the GIN indexes cover (migration 0011_search_documents). Queries are
+`search_document` that the GIN indexes cover (migration 0012_search_documents). Queries are
 parsed with websearch_to_tsquery (so readers may type "quoted phrases", OR and -word) and ranked.
 
 A query within one blog is parsed in that blog's configuration; across blogs, in every
@@ -81,7 +81,7 @@ MAX_FALLBACK_TERMS = 8
 TOKEN = re.compile(r'-?"[^"]*"|\S+')
 
 
-# The generated tsvector column of migration 0011 (PostgreSQL only; not a model field).
+# The generated tsvector column of migration 0012 (PostgreSQL only; not a model field).
 DOCUMENT_COLUMN = "search_document"
 
 
@@ -110,12 +110,12 @@ class StoredDocument(Expression):
 
 
 def entry_vector() -> StoredDocument:
-    """An entry's document: headline (weight A) and body (B), as migration 0011 stores it."""
+    """An entry's document: headline (weight A) and body (B), as migration 0012 stores it."""
     return StoredDocument()
 
 
 def blog_vector() -> StoredDocument:
-    """A blog's document: title (A), standfirst (B) and intro (C), as migration 0011 stores it."""
+    """A blog's document: title (A), standfirst (B) and intro (C), as migration 0012 stores it."""
     return StoredDocument()
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
-from liveblog.models import Blog, Entry, record_removal
+from liveblog.models import Blog, Entry, prepare_removal, record_removal
 
 
 def deleting_the_blog(origin) -> bool:
@@ -15,12 +15,8 @@ def deleting_the_blog(origin) -> bool:
 
 @receiver(pre_delete, sender=Entry, dispatch_uid="liveblog_entry_deleting")
 def lock_blog_before_deleting(sender, instance: Entry, origin=None, **kwargs) -> None:
-    # Writers of a blog's entries take the blog lock first (see liveblog.models).
     if not deleting_the_blog(origin):
-        Blog.objects.lock(instance.blog_id)
-        # Whether readers ever saw it, as of now (the instance may have been loaded earlier).
-        current = Entry.objects.filter(pk=instance.pk).values_list("revision", flat=True).first()
-        instance.revision = current or 0
+        prepare_removal(instance)
 
 
 @receiver(post_delete, sender=Entry, dispatch_uid="liveblog_entry_removed")

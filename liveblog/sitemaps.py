@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from liveblog import structured_data
 from liveblog.models import Blog, BlogStatus, Entry
-from liveblog.stream import entry_changed_at, with_coverage
+from liveblog.stream import with_coverage
 
 CHANGEFREQ = {
     BlogStatus.LIVE: "always",
@@ -56,7 +56,7 @@ class EntrySitemap(Sitemap):
         return (
             Entry.objects.published()
             .select_related("blog")
-            .only("id", "published_at", "created_at", "updated_at", "blog__slug", "blog__status")
+            .only("id", "changed_at", "blog__slug", "blog__status")
             .order_by("-id")
         )
 
@@ -64,7 +64,7 @@ class EntrySitemap(Sitemap):
         return "monthly" if entry.blog.status == BlogStatus.CLOSED else "hourly"
 
     def lastmod(self, entry: Entry):
-        return entry_changed_at(entry)
+        return entry.changed_at
 
 
 SITEMAPS = {"blogs": BlogSitemap, "entries": EntrySitemap}

@@ -1,21 +1,25 @@
-"""A blog's stream as readers page through it: pages, positions, key events, display data.
+"""A blog's stream: the one reader of its change log, and the stream's pages.
 
-Shared by the reader pages, the change feed and the Atom feeds; visibility itself comes from the
-QuerySets in liveblog.models.
+- `changes()`: what changed after revision N, read from the change log (liveblog.models.Change)
+  and nowhere else: the page's change feed, the API's ?since= feed, the Atom feeds' tombstones
+  and everything that pushes changes out read it;
+- `entry_page()`: one page of the stream in a listing's order (reader pages, the embed, the
+  desk), with the positions (`Cursor`) that page through it.
+
+Visibility itself comes from the QuerySets in liveblog.models.
 """
 
 import dataclasses
-import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 
 from liveblog import body
-from liveblog.models import Blog, Caption, Entry
+from liveblog.models import Blog, Caption, Change, ChangeKind, Entry
 
 # Positions and revisions in URLs: whole numbers no database column would overflow on.
 MAX_NUMBER = 2**62
@@ -38,26 +42,109 @@ def with_coverage(blogs):
     )
 
 
-# An entry saved within this of its creation was never edited: its first save is the import (or
-# the editor's first draft), which readers never saw as a change.
-UNTOUCHED = datetime.timedelta(minutes=1)
+@dataclass
+class Changes:
+    """What changed in a blog after revision `since`, up to `until` (the revision to ask from
+    next time): the entries the caller may see now, changed, in the order of their last change;
+    the ids of entries that left (deleted, unpublished, or no longer matching the caller's
+    filter); whether the blog's own fields changed, and whether its key events did."""
+
+    since: int
+    until: int
+    entries: list[Entry]
+    removed: list[int]
+    blog_changed: bool
+    key_events_changed: bool
+    has_more: bool
 
 
-def entry_changed_at(entry: Entry) -> datetime.datetime | None:
-    """When readers last saw the entry change: its time, or its last save after that. An
-    entry nobody touched since it was made (an import) keeps its own time, None if untimed."""
-    edited = entry.updated_at - entry.created_at >= UNTOUCHED
-    times = [entry.published_at, entry.updated_at if edited else None]
-    return max(filter(None, times), default=None)
+def changes(blog_id: int, since: int, upto: int, *, limit: int, entries=None) -> Changes:
+    """The change log of the blog in (since, upto], at most `limit` changes of it.
+
+    `upto` is the blog revision the caller is told: a change committed after it is left for
+    the next call rather than delivered twice. Each entry's last change counts: an entry that
+    changed and is in `entries` (the caller's view of the blog's entries; readers' by default)
+    is delivered as it is now, any other is removed. With more than `limit` changes, `until` is
+    the revision of the last one taken and `has_more` is set.
+
+    Queries: the changes (one range on change_unique_revision's index), the changed entries.
+    """
+    rows = list(
+        Change.objects.between(blog_id, since, upto).values_list(
+            "revision", "kind", "entry_id", "is_key_event", "was_key_event"
+        )[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last: dict[int, str] = {}  # entry id -> its last change's kind
+    blog_changed = key_events_changed = False
+    for _revision, kind, entry_id, is_key_event, was_key_event in rows:
+        key_events_changed = key_events_changed or is_key_event or was_key_event
+        if entry_id is None:
+            blog_changed = True
+        else:
+            last.pop(entry_id, None)  # keeps the dict in the order of each entry's last change
+            last[entry_id] = kind
+    wanted = [pk for pk, kind in last.items() if kind != ChangeKind.REMOVED]
+    shown: list[Entry] = []
+    if wanted:
+        if entries is None:
+            entries = Entry.objects.due().filter(blog_id=blog_id)
+        found = {entry.pk: entry for entry in entries.filter(pk__in=wanted)}
+        shown = [found[pk] for pk in wanted if pk in found]
+    seen = {entry.pk for entry in shown}
+    removed = [pk for pk in last if pk not in seen]
+    return Changes(
+        since=since,
+        until=rows[-1][0] if has_more else max(upto, since),
+        entries=shown,
+        removed=removed,
+        blog_changed=blog_changed,
+        key_events_changed=key_events_changed,
+        has_more=has_more,
+    )
 
 
-def with_display_data(entries):
-    """Prefetch what an entry's template shows: captions with images, authors, corrections."""
-    return entries.prefetch_related(
+def removals(blog: Blog, *, after: int, key_events_only: bool = False, limit: int):
+    """Entries that left the blog's stream (or, with `key_events_only`, stopped being key
+    events) after revision `after` and are still gone: the newest `limit` of them, as Change
+    rows (their `entry_id` and `at`). For feeds' tombstones (RFC 6721). Two queries."""
+    log = Change.objects.filter(blog=blog, revision__gt=after, entry_id__isnull=False)
+    if key_events_only:
+        log = log.filter(was_key_event=True, is_key_event=False)
+    else:
+        log = log.filter(kind=ChangeKind.REMOVED)
+    found = list(log.order_by("-revision")[: limit * 2])
+    still = reader_entries(blog).filter(pk__in=[change.entry_id for change in found])
+    if key_events_only:
+        still = still.key_events()
+    back = set(still.values_list("pk", flat=True))
+    gone, named = [], set()
+    for change in found:
+        if change.entry_id not in back and change.entry_id not in named:
+            named.add(change.entry_id)
+            gone.append(change)
+    return gone[:limit]
+
+
+def display_prefetches() -> list:
+    """What an entry's template shows: captions with images, authors, corrections."""
+    return [
         Prefetch("captions", queryset=Caption.objects.select_related("image")),
         "authors",
         "corrections",
-    )
+    ]
+
+
+def with_display_data(entries):
+    """Prefetch what an entry's template shows (three queries for the lot)."""
+    return entries.prefetch_related(*display_prefetches())
+
+
+def display(entries: list[Entry], blog: Blog) -> list[Entry]:
+    """Make loaded entries ready for their template (three queries for the lot)."""
+    prefetch_related_objects(entries, *display_prefetches())
+    return prepare(entries, blog)
 
 
 def prepare(entries, blog: Blog) -> list[Entry]:
@@ -214,16 +301,18 @@ class EntryPage:
         return self.listing.replace(cursor=self.next) if self.next else None
 
 
-def entry_page(blog: Blog, listing: Listing) -> EntryPage:
+def entry_page(blog: Blog, listing: Listing, *, beside: list[Entry] | None = None) -> EntryPage:
     """One page of the stream in the listing's order, each entry marked with whether it starts
-    a new day (`starts_day`).
+    a new day (`starts_day`). `beside`: entries shown with the page (the desk's drafts), made
+    ready for their template in the same queries.
 
     Queries: the page of entries, then captions+images, authors and corrections (4 in all).
     """
     size = settings.LIVEBLOG_PAGE_SIZE
-    rows = prepare(with_display_data(listing.entries(blog))[: size + 1], blog)
+    rows = list(listing.entries(blog)[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
+    display([*rows, *(beside or [])], blog)
     mark_days(rows, blog)
     stream = [entry for entry in rows if not entry.is_pinned]
     following = Cursor.after(stream[-1]) if has_more and stream else None

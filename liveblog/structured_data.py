@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 
 from liveblog.models import Blog, Entry
-from liveblog.stream import entry_changed_at, plain_text
+from liveblog.stream import plain_text
 
 # How sources write their dates ("February 13, 2025", "13 February 2025", "2025-02-13").
 SOURCE_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
@@ -74,8 +74,8 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         item["inLanguage"] = entry.own_language
     if entry.published_at:
         item["datePublished"] = entry.published_at
-    if modified := entry_changed_at(entry):
-        item["dateModified"] = modified
+    if entry.changed_at:
+        item["dateModified"] = entry.changed_at
     authors = [author.get_full_name() or author.get_username() for author in entry.authors.all()]
     if authors:
         item["author"] = [{"@type": "Person", "name": name} for name in authors]

@@ -22,6 +22,6 @@ urlpatterns = [
     path("<slug:slug>/entries/<int:pk>/locate/", views.entry_locate, name="entry-locate"),
     path("<slug:slug>/live/", views.blog_live, name="blog-live"),
     path("<slug:slug>/live/changes/", views.blog_changes, name="blog-changes"),
-    path("<slug:slug>/feed/", feeds.EntriesFeed(), name="blog-feed"),
-    path("<slug:slug>/feed/key-events/", feeds.KeyEventsFeed(), name="blog-key-events-feed"),
+    path("<slug:slug>/feed/", feeds.blog_feed, name="blog-feed"),
+    path("<slug:slug>/feed/key-events/", feeds.key_events_feed, name="blog-key-events-feed"),
 ]

@@ -5,9 +5,11 @@ from the blog's state (liveblog.freshness) and can be cached by a CDN. Editors' 
 blogs are the one per-user response and are never cached.
 """
 
+import functools
+
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -18,8 +20,8 @@ from django.views.generic import ListView
 from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
 from liveblog import embed, freshness, languages, search, stream, structured_data
-from liveblog.freshness import BlogState, cache_blog_response
-from liveblog.models import Blog, BlogStatus, Entry, EntryRemoval
+from liveblog.freshness import BlogState
+from liveblog.models import Blog, BlogStatus, Entry
 from liveblog.security import SearchThrottle
 
 # A poller this far behind reloads the page rather than replaying a long history.
@@ -45,30 +47,27 @@ def reader_blog(
     return blog, (freshness.state_of(blog) if blog.is_public else None)
 
 
-def answer(
-    request: HttpRequest,
-    blog: Blog,
-    state: BlogState | None,
-    kind: str,
-    build,
-    *,
-    max_age: int = 0,
-) -> HttpResponse:
-    """A public response in the blog's language, stamped with the state's validators (304 when
-    the caller's copy is current), or an editor's preview, never stored."""
+def reader_view(kind: str, *, preview: bool = True, coverage: bool = False, params=()):
+    """Serve a per-blog reader view through freshness.blog_response (304s, kept copies, the
+    validators of the blog's state), built in the blog's language. The view gets the blog and
+    its state (None for an editor's preview of a draft)."""
+    load = functools.partial(reader_blog, allow_preview=preview, coverage=coverage)
 
-    def built() -> HttpResponse:
-        with languages.for_blog(blog):
-            return languages.mark(build(), blog.language)
+    def decorator(view):
+        @functools.wraps(view)
+        def in_language(request: HttpRequest, blog: Blog, state, **kwargs) -> HttpResponse:
+            with languages.for_blog(blog):
+                return languages.mark(view(request, blog, state, **kwargs), blog.language)
 
-    if state is None:
-        return freshness.no_store(built())
-    etag = state.etag(kind)
-    response = freshness.not_modified(request, etag, state.last_modified)
-    response = languages.mark(response, blog.language) if response else built()
-    return freshness.stamp(
-        response, etag, state.last_modified, max_age=max_age or freshness.PAGE_MAX_AGE
-    )
+        since = "since" if "since" in params else None
+        serve = freshness.blog_response(kind, load=load, params=params, since_param=since)
+        return serve(in_language)
+
+    return decorator
+
+
+# The query parameters of a stream listing (stream.Listing.from_query).
+LISTING = ("order", "key_events", "before", "after")
 
 
 class ForgivingPaginationMixin:
@@ -104,12 +103,7 @@ class BlogListView(ForgivingPaginationMixin, ListView):
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=freshness.PAGE_MAX_AGE,
-            stale_while_revalidate=freshness.PAGE_STALE_WHILE_REVALIDATE,
-        )
+        freshness.PAGE.apply(response)
         return response
 
 
@@ -127,60 +121,48 @@ def stream_context(blog: Blog, page: stream.EntryPage) -> dict:
     }
 
 
-@cache_blog_response("page")
 @require_safe
-def blog_detail(request: HttpRequest, slug: str) -> HttpResponse:
+@reader_view("page", coverage=True, params=LISTING)
+def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> HttpResponse:
     """A blog's page. Queries: blog with state and coverage, hero, key events, entries + 3
     prefetches (7)."""
-    blog, state = reader_blog(request, slug, coverage=True)
     listing = stream.Listing.from_query(request.GET)
-
-    def build() -> HttpResponse:
-        page = stream.entry_page(blog, listing)
-        hero = stream.hero_caption(blog)
-        key_events = stream.key_event_links(blog)
-        canonical_url = request.build_absolute_uri(blog.get_absolute_url())
-        posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
-        first = listing.replace(cursor=None)
-        context = {
-            **stream_context(blog, page),
-            "revision": blog.revision,
-            # The live check's ETag for this state: the page's first poll is already
-            # conditional, so a reader who arrives on an unchanged blog gets a 304 at once.
-            "live_etag": state.etag("live") if state else "",
-            "hero": hero,
-            "key_events": key_events,
-            "on_page_ids": {entry.id for entry in page.entries},
-            "is_preview": state is None,
-            "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
-            "canonical_url": canonical_url,
-            "json_ld": structured_data.json_ld(posting),
-            "latest_url": first.url(blog),
-            "listing_query": first.query(),
-            "all_url": first.replace(key_events_only=False).url(blog),
-            "key_events_url": first.replace(key_events_only=True).url(blog),
-            "newest_url": first.replace(oldest_first=False).url(blog),
-            "oldest_url": first.replace(oldest_first=True).url(blog),
-            "oembed_url": embed.oembed_url(request, canonical_url),
-            "embed_code": embed.embed_code(request, blog) if state else "",
-        }
-        return render(request, "liveblog/blog_detail.html", context)
-
-    return answer(request, blog, state, "page", build)
+    page = stream.entry_page(blog, listing)
+    hero = stream.hero_caption(blog)
+    canonical_url = request.build_absolute_uri(blog.get_absolute_url())
+    posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
+    first = listing.replace(cursor=None)
+    context = {
+        **stream_context(blog, page),
+        "revision": blog.revision,
+        # The live check's ETag for this state: the page's first poll is already conditional,
+        # so a reader who arrives on an unchanged blog gets a 304 at once.
+        "live_etag": state.etag("live") if state else "",
+        "hero": hero,
+        "key_events": stream.key_event_links(blog),
+        "on_page_ids": {entry.id for entry in page.entries},
+        "is_preview": state is None,
+        "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
+        "canonical_url": canonical_url,
+        "json_ld": structured_data.json_ld(posting),
+        "latest_url": first.url(blog),
+        "listing_query": first.query(),
+        "all_url": first.replace(key_events_only=False).url(blog),
+        "key_events_url": first.replace(key_events_only=True).url(blog),
+        "newest_url": first.replace(oldest_first=False).url(blog),
+        "oldest_url": first.replace(oldest_first=True).url(blog),
+        "oembed_url": embed.oembed_url(request, canonical_url),
+        "embed_code": embed.embed_code(request, blog) if state else "",
+    }
+    return render(request, "liveblog/blog_detail.html", context)
 
 
-@cache_blog_response("entries")
 @require_safe
-def entry_page_fragment(request: HttpRequest, slug: str) -> HttpResponse:
+@reader_view("entries", preview=False, params=LISTING)
+def entry_page_fragment(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
     """The next page of entries as an HTML fragment, for loading more entries in place."""
-    blog, state = reader_blog(request, slug, allow_preview=False)
-    listing = stream.Listing.from_query(request.GET)
-
-    def build() -> HttpResponse:
-        page = stream.entry_page(blog, listing)
-        return render(request, "liveblog/_entry_page.html", stream_context(blog, page))
-
-    return answer(request, blog, state, "entries", build)
+    page = stream.entry_page(blog, stream.Listing.from_query(request.GET))
+    return render(request, "liveblog/_entry_page.html", stream_context(blog, page))
 
 
 def reader_entry(blog: Blog, pk: int) -> Entry:
@@ -190,50 +172,40 @@ def reader_entry(blog: Blog, pk: int) -> Entry:
     return entry
 
 
-@cache_blog_response("entry")
 @require_safe
-def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+@reader_view("entry")
+def entry_detail(request: HttpRequest, blog: Blog, state: BlogState | None, pk: int):
     """An entry's permalink. Queries: blog with state, entry, then 3 prefetches (5)."""
-    blog, state = reader_blog(request, slug)
-
-    def build() -> HttpResponse:
-        entry = reader_entry(blog, pk)
-        canonical_url = request.build_absolute_uri(entry.get_absolute_url())
-        in_blog = stream.locate(blog, entry, stream.Listing())
-        context = {
-            "blog": blog,
-            "entry": entry,
-            "is_preview": state is None,
-            "canonical_url": canonical_url,
-            "in_blog_url": f"{in_blog.url(blog)}#entry-{entry.id}",
-            "description": " ".join(stream.plain_text(entry.shown_blocks).split())[:300],
-            "first_image": next(
-                (b["caption_obj"].image for b in entry.shown_blocks if b["type"] == "image"), None
-            ),
-            "json_ld": structured_data.json_ld(structured_data.entry_posting(request, entry)),
-            "oembed_url": embed.oembed_url(request, canonical_url),
-        }
-        return render(request, "liveblog/entry_detail.html", context)
-
-    return answer(request, blog, state, f"entry{pk}", build)
+    entry = reader_entry(blog, pk)
+    canonical_url = request.build_absolute_uri(entry.get_absolute_url())
+    in_blog = stream.locate(blog, entry, stream.Listing())
+    context = {
+        "blog": blog,
+        "entry": entry,
+        "is_preview": state is None,
+        "canonical_url": canonical_url,
+        "in_blog_url": f"{in_blog.url(blog)}#entry-{entry.id}",
+        "description": " ".join(stream.plain_text(entry.shown_blocks).split())[:300],
+        "first_image": next(
+            (b["caption_obj"].image for b in entry.shown_blocks if b["type"] == "image"), None
+        ),
+        "json_ld": structured_data.json_ld(structured_data.entry_posting(request, entry)),
+        "oembed_url": embed.oembed_url(request, canonical_url),
+    }
+    return render(request, "liveblog/entry_detail.html", context)
 
 
-@cache_blog_response("locate")
 @require_safe
-def entry_locate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+@reader_view("locate", preview=False, params=("order", "key_events"))
+def entry_locate(request: HttpRequest, blog: Blog, state: BlogState, pk: int) -> HttpResponse:
     """Where an entry is in the stream, for a #entry-N link to an entry not on the page:
     {"url": the blog page starting with it, in the reader's order}. Queries: blog, entry (2)."""
-    blog, state = reader_blog(request, slug, allow_preview=False)
     listing = stream.Listing.from_query(request.GET).replace(cursor=None)
-
-    def build() -> HttpResponse:
-        entry = get_object_or_404(
-            stream.reader_entries(blog).only("id", "sort_key", "is_pinned", "is_key_event"), pk=pk
-        )
-        place = stream.locate(blog, entry, listing)
-        return JsonResponse({"url": f"{place.url(blog)}#entry-{entry.id}"})
-
-    return answer(request, blog, state, f"locate{pk}", build)
+    entry = get_object_or_404(
+        stream.reader_entries(blog).only("id", "sort_key", "is_pinned", "is_key_event"), pk=pk
+    )
+    place = stream.locate(blog, entry, listing)
+    return JsonResponse({"url": f"{place.url(blog)}#entry-{entry.id}"})
 
 
 @languages.language_neutral
@@ -248,116 +220,109 @@ def blog_live(request: HttpRequest, slug: str) -> HttpResponse:
     state = freshness.recent_state(slug)
     if state is None:
         raise Http404("No such blog.")
-    headers = freshness.live_headers(state, max(1, settings.LIVEBLOG_POLL_SECONDS // 3))
-    if freshness.not_modified(request, headers["ETag"], state.last_modified):
-        return HttpResponseNotModified(headers=headers)
-    return JsonResponse({"revision": state.revision, "status": state.status}, headers=headers)
+    validators = live_validators(state, max(1, settings.LIVEBLOG_POLL_SECONDS // 3))
+    return freshness.respond(
+        request,
+        validators,
+        lambda: JsonResponse({"revision": state.revision, "status": state.status}),
+    )
 
 
-@cache_blog_response("changes")
+@functools.lru_cache(maxsize=512)
+def live_validators(state: BlogState, max_age: int) -> freshness.Validators:
+    """The live check's validators for a state: built once, not per poll."""
+    return freshness.Validators(
+        state.etag("live"), state.last_modified, freshness.live_policy(max_age)
+    )
+
+
 @require_safe
-def blog_changes(request: HttpRequest, slug: str) -> HttpResponse:
-    """What changed after revision `since`: rendered entries to add or replace, ids to remove,
-    and the blog's header (status, "last updated") as it now reads.
+@reader_view("changes", preview=False, params=("since", "to"))
+def blog_changes(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
+    """What changed after revision `since` (stream.changes): rendered entries to add or replace,
+    ids to remove, and the blog's header (status, "last updated") as it now reads; the key
+    events' list only when key events changed. A poller more than MAX_CHANGES behind reloads.
 
     The answer depends only on the query string and the blog's state, so it is cacheable like
-    the check. Queries: blog with state, changed entries + 3 prefetches, removals, key events (7).
+    the check. Queries: blog with state, the changes, changed entries + 3 prefetches, and the
+    key events when they changed (6-7).
     """
-    blog, state = reader_blog(request, slug, allow_preview=False)
     since = stream.whole_number(request.GET.get("since"), name="since")
+    head = {"revision": state.revision, "status": blog.status}
+    if since > state.revision:
+        return JsonResponse({**head, "reload": True})
+    entries = stream.with_display_data(stream.reader_entries(blog))
+    found = stream.changes(blog.pk, since, state.revision, limit=MAX_CHANGES, entries=entries)
+    if found.has_more:
+        return JsonResponse({**head, "reload": True})
+    changed = stream.prepare(found.entries, blog)
+    for entry in changed:
+        # The page redraws date lines itself; an entry brings its own in case it is needed.
+        entry.starts_day = entry.published_at is not None
 
-    def build() -> HttpResponse:
-        head = {"revision": state.revision, "status": blog.status}
-        changed = Entry.objects.for_blog(blog).changed_since(since, state.revision)
-        changed = stream.with_display_data(changed.order_by("revision"))[: MAX_CHANGES + 1]
-        changed = stream.prepare(changed, blog)
-        if len(changed) > MAX_CHANGES or since > state.revision:
-            return JsonResponse({**head, "reload": True})
-        shown = {entry.id for entry in changed}
-        removals = EntryRemoval.objects.filter(blog=blog).since(since, state.revision)
-        removed = [pk for pk in removals.values_list("entry_id", flat=True) if pk not in shown]
-        context = {"blog": blog}
-        for entry in changed:
-            # The page redraws date lines itself; an entry brings its own in case it is needed.
-            entry.starts_day = entry.published_at is not None
+    def piece(template: str, **extra) -> str:
+        return render_to_string(template, {"blog": blog, **extra}, request).strip()
 
-        def piece(template: str, **extra) -> str:
-            return render_to_string(template, {**context, **extra}, request).strip()
-
-        return JsonResponse(
+    answer = {
+        **head,
+        "entries": [
             {
-                **head,
-                "entries": [
-                    {
-                        "id": entry.id,
-                        "key": entry.sort_key,
-                        "is_pinned": entry.is_pinned,
-                        "is_key_event": entry.is_key_event,
-                        "html": piece("liveblog/_entry.html", entry=entry),
-                    }
-                    for entry in changed
-                ],
-                "removed": list(dict.fromkeys(removed)),
-                "key_events_html": piece(
-                    "liveblog/_key_events.html",
-                    key_events=stream.key_event_links(blog),
-                    on_page_ids=(),
-                ),
-                "title": piece("liveblog/_title.html"),
-                "badge_html": piece("liveblog/_badge.html"),
-                "status_html": piece("liveblog/_status.html"),
+                "id": entry.id,
+                "key": entry.sort_key,
+                "is_pinned": entry.is_pinned,
+                "is_key_event": entry.is_key_event,
+                "html": piece("liveblog/_entry.html", entry=entry),
             }
+            for entry in changed
+        ],
+        "removed": found.removed,
+        "title": piece("liveblog/_title.html"),
+        "badge_html": piece("liveblog/_badge.html"),
+        "status_html": piece("liveblog/_status.html"),
+    }
+    if found.key_events_changed:
+        answer["key_events_html"] = piece(
+            "liveblog/_key_events.html", key_events=stream.key_event_links(blog), on_page_ids=()
         )
-
-    return answer(request, blog, state, "changes", build)
+    return JsonResponse(answer)
 
 
 # --- embedding -----------------------------------------------------------------------------------
 
 
 @xframe_options_exempt
-@cache_blog_response("embed")
 @require_safe
-def blog_embed(request: HttpRequest, slug: str) -> HttpResponse:
+@reader_view("embed", preview=False)
+def blog_embed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
     """The blog for partner sites' iframes: its latest entries, kept live, sized to its content.
     Framing is allowed here (frame-ancestors from LIVEBLOG_EMBED_ANCESTORS) and nowhere else.
     Queries: blog with state, entries + 3 prefetches (5)."""
-    blog, state = reader_blog(request, slug, allow_preview=False)
-
-    def build() -> HttpResponse:
-        page = stream.entry_page(blog, stream.Listing())
-        context = {
-            **stream_context(blog, page),
-            "revision": blog.revision,
-            "live_etag": state.etag("live"),
-            "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
-            "page_size": settings.LIVEBLOG_PAGE_SIZE,
-            "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
-            "next_url": "",  # the full blog is one link away; the frame stays short
-        }
-        return embed.allow_framing(render(request, "liveblog/embed.html", context))
-
-    return answer(request, blog, state, "embed", build)
+    page = stream.entry_page(blog, stream.Listing())
+    context = {
+        **stream_context(blog, page),
+        "revision": blog.revision,
+        "live_etag": state.etag("live"),
+        "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
+        "page_size": settings.LIVEBLOG_PAGE_SIZE,
+        "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
+        "next_url": "",  # the full blog is one link away; the frame stays short
+    }
+    return embed.allow_framing(render(request, "liveblog/embed.html", context))
 
 
 @xframe_options_exempt
-@cache_blog_response("entry-embed")
 @require_safe
-def entry_embed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+@reader_view("entry-embed", preview=False)
+def entry_embed(request: HttpRequest, blog: Blog, state: BlogState, pk: int) -> HttpResponse:
     """One entry for partner sites' iframes. Queries: blog with state, entry + 3 prefetches (5)."""
-    blog, state = reader_blog(request, slug, allow_preview=False)
-
-    def build() -> HttpResponse:
-        entry = reader_entry(blog, pk)
-        entry.starts_day = entry.published_at is not None
-        context = {
-            "blog": blog,
-            "entry": entry,
-            "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
-        }
-        return embed.allow_framing(render(request, "liveblog/entry_embed.html", context))
-
-    return answer(request, blog, state, f"entry-embed{pk}", build)
+    entry = reader_entry(blog, pk)
+    entry.starts_day = entry.published_at is not None
+    context = {
+        "blog": blog,
+        "entry": entry,
+        "canonical_url": request.build_absolute_uri(blog.get_absolute_url()),
+    }
+    return embed.allow_framing(render(request, "liveblog/entry_embed.html", context))
 
 
 @require_safe
@@ -369,18 +334,18 @@ def oembed(request: HttpRequest) -> HttpResponse:
         target = embed.target(request)
     except embed.BadRequest as error:
         return JsonResponse({"detail": str(error)}, status=error.status)
-    blog, state = reader_blog(request, target.slug, allow_preview=False)
+    return oembed_document(request, target.slug, target=target)
 
-    def build() -> HttpResponse:
-        entry = None
-        if target.entry_id is not None:
-            entry = get_object_or_404(
-                stream.reader_entries(blog).only("id", "headline", "blog_id"), pk=target.entry_id
-            )
-            entry.blog = blog
-        return JsonResponse(embed.oembed_document(request, blog, entry, target))
 
-    return answer(request, blog, state, "oembed", build)
+@reader_view("oembed", preview=False, params=("url", "maxwidth", "maxheight", "format"))
+def oembed_document(request: HttpRequest, blog: Blog, state: BlogState, target) -> HttpResponse:
+    entry = None
+    if target.entry_id is not None:
+        entry = get_object_or_404(
+            stream.reader_entries(blog).only("id", "headline", "blog_id"), pk=target.entry_id
+        )
+        entry.blog = blog
+    return JsonResponse(embed.oembed_document(request, blog, entry, target))
 
 
 class JavaScriptCatalog(DjangoJavaScriptCatalog):

@@ -110,9 +110,10 @@ def fresh_live_check_memo(settings):
     off unless a test turns it on: it is forgotten when a write commits, and tests run inside a
     transaction that never does (those tests use django_capture_on_commit_callbacks)."""
     from liveblog import freshness
+    from liveblog.freshness import cache
 
     freshness.forget_recent_states()
-    freshness._responses.__init__()
+    cache.memo.__init__()
     settings.LIVEBLOG_MEMO_SECONDS = 0
 
 

@@ -27,7 +27,10 @@ def make_untimed_entry(blog: Blog, *, order: int, **fields) -> Entry:
     """A published entry without a time, placed by `order`, as imports of text seeds make them
     (publishing through the verbs always gives an entry its time)."""
     entry = make_entry(blog, order=order, **fields)
-    Entry.objects.filter(pk=entry.pk).update(published_at=None, sort_key=sort_key_for(None, order))
+    # As an import writes it: no time of its own, none of a change readers saw.
+    Entry.objects.filter(pk=entry.pk).update(
+        published_at=None, changed_at=None, sort_key=sort_key_for(None, order)
+    )
     entry.refresh_from_db()
     return entry
 

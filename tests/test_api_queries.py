@@ -31,27 +31,36 @@ def busy_blog(media_root, django_user_model):
 # blogs: overdue entries to announce, aggregate over blogs (the ETag), count, page, heroes,
 #   translations.
 # entries: the blog (with counts and its state), page, captions+images, corrections, authors.
-# feed: the blog, changed entries, those matching the filters, removals, entries, captions+images,
-#   corrections, authors.
+# feed: the blog's state, the page of changes (stream.changes), the changed entries the caller
+#   sees, captions+images, corrections, authors.
 # images, captions: count, page.
 # Anonymous answers are remembered under the blog's state (liveblog.freshness): a hit skips all
 # but the blog's query.
 BUDGETS = {
     "/api/blogs/": 6,
     "/api/blogs/busy/entries/": 5,
-    "/api/blogs/busy/entries/?since=0": 8,
+    # Since the hero's change (revision 1): every page of changes then names entries.
+    "/api/blogs/busy/entries/?since=1": 6,
     "/api/images/": 2,
     "/api/captions/": 2,
 }
-# Editors also see drafts: their entries' ETag reads one fingerprint of all the blog's entries.
-EDITOR_EXTRA = {"/api/blogs/busy/entries/": 1, "/api/blogs/busy/entries/?since=0": 1}
+# Editors also see drafts: their ETag reads the blog's state version, which drafts move, from
+# the blog they load instead of the public state (it used to cost a count of all the blog's
+# entries more).
+EDITOR_EXTRA: dict[str, int] = {}
 
 
 def get_page(client, url: str, page_size: int):
     joiner = "&" if "?" in url else "?"
     response = client.get(f"{url}{joiner}page_size={page_size}")
     assert response.status_code == 200, url
-    assert len(response.json()["results"]) == page_size, url
+    found = response.json()
+    if "since=" in url:
+        # The change feed pages through changes, each entry's last one counting: a page of
+        # `page_size` changes holds at most as many entries.
+        assert 0 < len(found["results"]) <= page_size, url
+    else:
+        assert len(found["results"]) == page_size, url
 
 
 def test_list_endpoints_run_a_fixed_number_of_queries(

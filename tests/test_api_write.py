@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from liveblog.freshness import entry_etag
-from liveblog.models import Blog, BlogStatus, Caption, Entry, EntryRemoval, EntryStatus, Image
+from liveblog.models import Blog, BlogStatus, Caption, Change, ChangeKind, Entry, EntryStatus, Image
 from tests.factories import image_upload, make_blog, make_caption, make_entry, make_image
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +211,7 @@ def test_delete_honours_if_match_and_records_the_removal(api_editor_client):
         f"/api/entries/{entry.pk}/", HTTP_IF_MATCH=f'"entry-{entry.pk}-v{entry.version}"'
     )
     assert gone.status_code == 204
-    assert EntryRemoval.objects.filter(entry_id=entry.pk).exists()
+    assert Change.objects.filter(entry_id=entry.pk, kind=ChangeKind.REMOVED).exists()
 
 
 def test_image_upload_is_validated(api_editor_client, media_root, settings):

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from liveblog.importers.bundle import BACKUP_NAME, MEDIA_PREFIX, file_sha256
 from liveblog.importers.loader import ImportFileError, import_file
 from liveblog.importers.reader import read_bytes
-from liveblog.models import Blog, Caption, Correction, Entry, EntryRemoval, Image
+from liveblog.models import Blog, Caption, Change, Correction, Entry, Image
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ hostile_values = st.sampled_from(HOSTILE) | st.text(max_size=40) | st.integers()
 def counts() -> tuple:
     return tuple(
         model.objects.count()
-        for model in (Blog, Entry, Image, Caption, Correction, EntryRemoval, Entry.authors.through)
+        for model in (Blog, Entry, Image, Caption, Correction, Change, Entry.authors.through)
     )
 
 

@@ -1,4 +1,4 @@
-"""Model invariants: revisions, visibility, pinning, removals, constraints, migrations."""
+"""Model invariants: the change log and revisions, visibility, pinning, constraints, migrations."""
 
 import datetime
 import io
@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from liveblog.models import Blog, BlogStatus, Entry, EntryRemoval, EntryStatus
+from liveblog import stream
+from liveblog.models import Blog, BlogStatus, Change, ChangeKind, Entry, EntryStatus
 from tests.factories import make_blog, make_caption, make_entry, make_untimed_entry
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_changes_readers_cannot_see_move_no_revision():
     draft.delete()
     blog.refresh_from_db()
     assert blog.revision == before
-    assert not EntryRemoval.objects.exists()
+    assert not Change.objects.filter(kind=ChangeKind.REMOVED).exists()
 
 
 def test_every_change_takes_a_revision_of_its_own():
@@ -75,25 +76,27 @@ def test_moving_a_caption_changes_both_entries_for_pollers():
     blog.refresh_from_db()
     # The entry that lost the picture moved on too, so live pages re-render it without it.
     assert first.revision > left_at
-    assert Entry.objects.changed_since(left_at, blog.revision).filter(pk=first.pk).exists()
+    found = stream.changes(blog.pk, left_at, blog.revision, limit=10)
+    assert {entry.pk for entry in found.entries} == {first.pk, second.pk}
     assert blog.revision == max(first.revision, second.revision)
 
 
 def test_deleting_an_entry_leaves_a_removal_for_pollers():
     blog = make_blog()
-    entry = make_entry(blog)
+    entry = make_entry(blog, is_key_event=True)
     entry_id = entry.pk
     entry.delete()
-    removal = EntryRemoval.objects.get()
+    removal = Change.objects.filter(kind=ChangeKind.REMOVED).get()
     blog.refresh_from_db()
     assert (removal.entry_id, removal.revision) == (entry_id, blog.revision)
+    assert removal.was_key_event and not removal.is_key_event
 
 
-def test_deleting_a_blog_leaves_no_removals():
+def test_deleting_a_blog_leaves_no_log():
     blog = make_blog()
     make_entry(blog)
     blog.delete()
-    assert not EntryRemoval.objects.exists()
+    assert not Change.objects.exists()
 
 
 def test_published_hides_drafts_future_entries_and_draft_blogs():
@@ -275,23 +278,26 @@ def test_editing_a_picture_changes_the_entries_showing_it():
 
 def test_saves_and_pins_cost_a_fixed_number_of_queries(django_assert_num_queries):
     blog = make_blog()
-    # A visible entry: savepoint, bump (UPDATE ... RETURNING), INSERT, history, release (5).
-    with django_assert_num_queries(5):
+    # A visible entry: savepoint, bump (UPDATE ... RETURNING), INSERT, its change row, history,
+    # release (6).
+    with django_assert_num_queries(6):
         entry = make_entry(blog)
-    # An edit: savepoint, lock the blog, read the entry, bump, UPDATE, history, release (7;
-    # the revision bump and its read-back used to cost 8 here).
+    # An edit: savepoint, lock the blog, read the entry, bump, UPDATE, the change row, history,
+    # release (8).
     entry.headline = "Edited"
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         entry.save()
-    # A draft edit: as above without the bump: readers saw nothing (6).
+    # A draft edit: readers see nothing, so no revision and no change row; the desk's state
+    # moves instead: savepoint, lock, read, touch the state, UPDATE, history, release (7).
     draft = make_entry(blog, status=EntryStatus.DRAFT)
     draft.headline = "Edited draft"
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         draft.save()
-    # Pinning, whatever the blog holds: the edit's 7, plus the displaced rows, their bump, the
-    # one UPDATE unpinning them, their history, and the pin's savepoint (2) = 13.
+    # Pinning, whatever the blog holds: the edit's 8, plus the displaced rows, their bump, the
+    # one UPDATE unpinning them, their change rows, their history, and the pin's savepoint (2)
+    # = 15.
     for _ in range(3):
         other = make_entry(blog)
         other.pin()
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(15):
             entry.pin()

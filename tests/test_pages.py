@@ -195,14 +195,11 @@ def test_untouched_import_says_when_the_source_was_updated_not_when_we_imported_
         title="Imported",
         status=BlogStatus.CLOSED,
         coverage_date=dt.date(2022, 2, 7),
-        imported_at=timezone.now(),
     )
-    dated = make_blog(
-        title="Imported with a date", source_updated="February 13, 2025", imported_at=timezone.now()
-    )
-    edited = make_blog(
-        title="Edited since", coverage_date=dt.date(2022, 2, 7), imported_at=timezone.now()
-    )
+    dated = make_blog(title="Imported with a date", source_updated="February 13, 2025")
+    edited = make_blog(title="Edited since", coverage_date=dt.date(2022, 2, 7))
+    for blog in (imported, dated, edited):
+        Blog.objects.mark_imported(blog.pk)  # as an import ends
     with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
         edited.save()  # an editor's change: "last updated" is ours from now on
     edited.refresh_from_db()

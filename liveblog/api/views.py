@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from liveblog import freshness
+from liveblog import freshness, stream
 from liveblog.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
 from liveblog.api.pagination import EntryCursorPagination, is_whole_number
@@ -30,7 +30,7 @@ from liveblog.api.serializers import (
     EntrySerializer,
     ImageSerializer,
 )
-from liveblog.models import Blog, Caption, Entry, EntryRemoval
+from liveblog.models import Blog, Caption, Entry
 
 # Representations depend on the caller (drafts for editors) and on how they are rendered.
 VARY = ("Accept", "Authorization", "Cookie")
@@ -40,8 +40,8 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description="The entry's ETag as last read (strong comparison). Missing: 428; "
-    "another version: 412.",
+    description="The entry's ETag as last read, quoted (strong comparison), or `*`. Missing: "
+    "428; not a list of quoted entity tags: 400; another version: 412.",
 )
 SINCE = OpenApiParameter(
     "since",
@@ -78,11 +78,14 @@ class ApiView:
     def location(self, data) -> str:
         return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: data["id"]})
 
-    def conditional(self, *, etag: str, last_modified, build):
-        """freshness.respond(), with a failed If-Match on a read in the API's error shape."""
-        response = freshness.respond(
-            self.request, etag=etag, last_modified=last_modified, build=build
-        )
+    def conditional(self, *, etag: str, last_modified, build, keep=None):
+        """freshness.respond(): 304 or the kept copy when it can. Answers for everyone may be
+        kept briefly and revalidated; a signed-in caller's are private and never stored. A
+        failed If-Match on a read is a 412 in the API's error shape."""
+        anonymous = freshness.is_anonymous_read(self.request)
+        policy = freshness.API if anonymous else freshness.PRIVATE
+        validators = freshness.Validators(etag, last_modified, policy)
+        response = freshness.respond(self.request, validators, build, keep=keep)
         if response.status_code == 412:
             raise PreconditionFailed()
         return response
@@ -192,68 +195,59 @@ class BlogEntryViewSet(
         blogs = with_counts(blogs_for(self.request))
         return get_object_or_404(blogs, slug=self.kwargs["blog_slug"])
 
-    @cached_property
-    def public_state(self) -> freshness.BlogState | None:
-        """For anonymous reads: the public blog's state, without loading the blog (the answer
-        itself usually comes from the cache)."""
-        if not freshness.is_anonymous_read(self.request):
-            return None
-        return freshness.recent_state(self.kwargs["blog_slug"])
-
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Entry.objects.none()
         blog_id = self.public_state.pk if self.public_state else self.blog.pk
         return entry_prefetches(entries_for(self.request).filter(blog_id=blog_id))
 
-    def list(self, request, *args, **kwargs):
-        if self.public_state is not None:
-            return self.public_list(self.public_state)
-        state = freshness.state_of(self.blog)
-        since = self.since(state)
-        queryset = self.filter_queryset(self.get_queryset())
-        # Editors also see drafts, whose edits move no revision.
-        return self.conditional(
-            etag=freshness.digest_etag(
-                "entries", self.scope(), *state, freshness.drafts_marker(self.blog)
-            ),
-            last_modified=state.last_modified,
-            build=lambda: Response(self.data(queryset, since, state)),
-        )
+    @cached_property
+    def requested_since(self) -> int | None:
+        raw = self.request.query_params.get("since")
+        if not raw:
+            return None
+        if not is_whole_number(raw) or len(raw) > 18:
+            raise ValidationError({"since": ["Give the `since` value of an earlier answer."]})
+        return int(raw)
 
-    def public_list(self, state: freshness.BlogState):
-        """Every anonymous caller gets the same answer for a state and URL: it is built once and
-        kept rendered (inside DRF, so throttling counts these requests as any other)."""
+    @cached_property
+    def public_state(self) -> freshness.BlogState | None:
+        """For anonymous reads: the public blog's state, without loading the blog (the answer
+        itself usually comes from the cache). A `since` another server handed out is never
+        behind it (freshness.recent_state's at_least)."""
+        if not freshness.is_anonymous_read(self.request):
+            return None
+        at_least = self.requested_since or 0
+        return freshness.recent_state(self.kwargs["blog_slug"], at_least=at_least)
+
+    def list(self, request, *args, **kwargs):
+        if (state := self.public_state) is not None:
+            etag = freshness.digest_etag("entries", self.scope(), *state)
+            keep = ("api-entries", *state, *self.scope(), request.get_full_path())
+        else:
+            state = freshness.state_of(self.blog)
+            # Editors also see drafts, whose edits move no revision but the state's version.
+            etag = freshness.digest_etag("entries", self.scope(), *state, self.blog.state_version)
+            keep = None
         since = self.since(state)
-        etag = freshness.digest_etag("entries", self.scope(), *state)
 
         def build():
             queryset = self.filter_queryset(self.get_queryset())
             response = Response(self.data(queryset, since, state))
-            response = self.finalize_response(self.request, response)
-            response.render()
-            return freshness.stamp(response, etag, state.last_modified, public=False)
+            if keep is not None:  # kept rendered, as DRF would send it
+                response = self.finalize_response(self.request, response)
+                response.render()
+            return response
 
         return self.conditional(
-            etag=etag,
-            last_modified=state.last_modified,
-            build=lambda: freshness.cached_response(
-                self.request,
-                ("api-entries", *state, *self.scope(), *freshness.request_key(self.request)),
-                build,
-            ),
+            etag=etag, last_modified=state.last_modified, build=build, keep=keep
         )
 
     def since(self, state) -> int | None:
-        raw = self.request.query_params.get("since")
-        if not raw:
-            return None
-        if not is_whole_number(raw):
-            raise ValidationError({"since": ["Give the `since` value of an earlier answer."]})
-        since = int(raw)
-        if since > state.revision:
+        since = self.requested_since
+        if since is not None and since > state.revision:
             raise ValidationError(
-                {"since": ["Ahead of this blog's revision: list the entries again without since."]}
+                {"since": ["No answer gave this revision: list the entries again without since."]}
             )
         return since
 
@@ -268,35 +262,20 @@ class BlogEntryViewSet(
         return self.paginator.get_paginated_response(data, since=state.revision)
 
     def feed(self, queryset, since: int, state: freshness.BlogState):
-        """Changes in (since, blog revision], oldest first, at most a page of them.
-
-        Every change takes a revision of its own (liveblog.models), so the revision of the last
-        change returned is an exact cursor. Queries: changed entries, those matching the
-        caller's filters, removals, then the shown entries with their prefetches.
-        """
-        upto = state.revision
+        """What changed in (since, blog revision], at most a page of changes (stream.changes):
+        the changed entries the caller's filters match, newest first, and the rest removed.
+        Queries: the changes, then the shown entries with their prefetches."""
         limit = self.paginator.get_page_size(self.request)
-        changed = Entry.objects.filter(blog_id=state.pk).changed_since(since, upto)
-        # Changed entries the caller's filters no longer match are removed from its view.
-        matching = set(queryset.changed_since(since, upto).values_list("pk", flat=True))
-        removals = EntryRemoval.objects.filter(blog_id=state.pk).since(since, upto)
-        events = sorted(
-            [(rev, pk, pk in matching) for pk, rev in changed.values_list("pk", "revision")]
-            + [(rev, pk, False) for rev, pk in removals.values_list("revision", "entry_id")]
-        )
-        taken, has_more = events[:limit], len(events) > limit
-        cursor = taken[-1][0] if has_more else upto
-        last = {pk: shown for _, pk, shown in taken}  # the later event of an entry wins
-        show = [pk for pk, shown in last.items() if shown]
-        entries = queryset.filter(pk__in=show).order_by("-sort_key", "-id") if show else []
+        found = stream.changes(state.pk, since, state.revision, limit=limit, entries=queryset)
+        entries = sorted(found.entries, key=lambda entry: (entry.sort_key, entry.id), reverse=True)
         url = remove_query_param(self.request.build_absolute_uri(), "cursor")
         return EntryCursorPagination.feed_response(
             self.get_serializer(entries, many=True).data,
-            next_url=replace_query_param(url, "since", cursor),
+            next_url=replace_query_param(url, "since", found.until),
             previous_url=None,
-            since=cursor,
-            removed=[pk for pk, shown in last.items() if not shown],
-            has_more=has_more,
+            since=found.until,
+            removed=found.removed,
+            has_more=found.has_more,
         )
 
     def create(self, request, *args, **kwargs):
@@ -352,6 +331,10 @@ class EntryViewSet(
         refused = freshness.write_precondition(self.request, freshness.entry_etag(entry))
         if refused == freshness.PRECONDITION_REQUIRED:
             raise PreconditionRequired()
+        if refused == freshness.MALFORMED:
+            raise ValidationError(
+                {"If-Match": ["Give the entry's ETag as read, in quotes (or *)."]}
+            )
         if refused:
             raise PreconditionFailed()
         return entry

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -26,7 +26,7 @@ from liveblog import freshness, renditions, stream
 from liveblog.api.permissions import images_for
 from liveblog.desk import presence
 from liveblog.desk.forms import DRAFT, PUBLISH, SCHEDULE, ComposerForm, DeskEditForm
-from liveblog.models import Blog, Caption, Entry, EntryStatus, Image
+from liveblog.models import Blog, Caption, Entry, Image
 
 # How many pictures an image search offers.
 IMAGE_RESULTS = 8
@@ -69,74 +69,47 @@ def urls() -> list:
 # --- the stream ---------------------------------------------------------------------------------
 
 
-def stream_entries(
-    request: HttpRequest, blog: Blog, cursor: stream.Cursor | None, editing: dict[int, list[str]]
-):
+def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> dict:
     """What the desk's stream shows: on the first page, the entries readers do not see yet
-    (drafts and scheduled entries, newest first) above one page of the reader's stream; later
-    pages continue the reader's stream after `cursor`.
+    (drafts and scheduled entries, newest first) above the reader's first page; later pages
+    continue the reader's stream after `cursor` (stream.entry_page, as the reader pages).
 
     Queries, whatever the blog's size: waiting entries, one page of the stream (both on
     indexes, LIMITed), then captions+images, authors and corrections for both at once (5).
     """
-    size = settings.LIVEBLOG_PAGE_SIZE
-    entries = Entry.objects.visible_to(request.user).for_blog(blog)
     waiting = []
     if cursor is None:
-        not_due = Q(status=EntryStatus.DRAFT) | Q(is_scheduled=True)
-        waiting = list(entries.filter(not_due).order_by("-created_at", "-id")[:size])
-        shown = entries.due().newest_first()
-    else:
-        shown = cursor.filter(entries.due().unpinned())
-    rows = list(shown.order_by("-is_pinned", "-sort_key", "-id")[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    prefetch_related_objects(
-        waiting + rows,
-        Prefetch("captions", queryset=Caption.objects.select_related("image")),
-        "authors",
-        "corrections",
-    )
-    waiting, rows = stream.prepare(waiting, blog), stream.prepare(rows, blog)
-    stream.mark_days(rows, blog)
-    unpinned = [entry for entry in rows if not entry.is_pinned]
-    following = stream.Cursor.after(unpinned[-1]) if has_more and unpinned else None
-    for entry in waiting + rows:
+        waiting = list(Entry.objects.for_blog(blog).waiting()[: settings.LIVEBLOG_PAGE_SIZE])
+    page = stream.entry_page(blog, stream.Listing(cursor=cursor), beside=waiting)
+    for entry in waiting + page.entries:
         entry.editing_now = editing.get(entry.pk, [])
-    return waiting, rows, following
-
-
-def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
-    """Changes only when what the desk's stream shows could: the blog's revision and state
-    (reader-visible changes, scheduling), the fingerprint of all its entries (drafts), and who
-    is editing what (`editing`, read once per request with the stream it describes, so the
-    tag always names what was sent). One query (the fingerprint)."""
-    return freshness.digest_etag(
-        "desk",
-        blog.pk,
-        blog.revision,
-        blog.state_version,
-        freshness.drafts_marker(blog),
-        sorted(editing.items()),
-        request.user.pk,
-        str(cursor or ""),
-    )
-
-
-def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> dict:
-    waiting, rows, following = stream_entries(request, blog, cursor, editing)
     more_url = ""
-    if following is not None:
+    if page.next is not None:
         more_url = reverse("admin:liveblog_blog_desk_stream", args=[blog.pk])
-        more_url += f"?before={following}"
+        more_url += f"?before={page.next}"
     return {
         "blog": blog,
         "waiting": waiting,
-        "entries": rows,
+        "entries": page.entries,
         "is_first": cursor is None,
         "more_url": more_url,
         "can_delete": request.user.has_perm("liveblog.delete_entry"),
     }
+
+
+def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
+    """Changes only when what the desk's stream shows could: the blog's state version (every
+    change of its entries, readers' and editors' alike), who is editing what (`editing`, read
+    once per request with the stream it describes, so the tag always names what was sent),
+    who asks and which page. No query."""
+    return freshness.digest_etag(
+        "desk",
+        blog.pk,
+        blog.state_version,
+        sorted(editing.items()),
+        request.user.pk,
+        str(cursor or ""),
+    )
 
 
 @desk_view()
@@ -220,15 +193,15 @@ def desk_stream(request: HttpRequest, blog: Blog) -> HttpResponse:
     `?before=` gives the next page of older entries."""
     cursor = stream.Cursor.parse(request.GET.get("before"))
     editing = presence.editors(blog.pk, besides=request.user)
-    etag = stream_etag(request, blog, cursor, editing)
-    if refusal := freshness.not_modified(request, etag, None):
-        refusal.headers["ETag"] = etag
-        return refusal
-    response = render(
-        request, "admin/liveblog/desk/_stream.html", stream_context(request, blog, cursor, editing)
+    validators = freshness.Validators(
+        stream_etag(request, blog, cursor, editing), None, freshness.PRIVATE
     )
-    response.headers["ETag"] = etag
-    return freshness.no_store(response)
+    template = "admin/liveblog/desk/_stream.html"
+    return freshness.respond(
+        request,
+        validators,
+        lambda: render(request, template, stream_context(request, blog, cursor, editing)),
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -401,7 +374,7 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
             }
         )
     loaded = request.POST.get("loaded_version", "")
-    if not loaded.isdigit():
+    if freshness.version_precondition(loaded, entry.version) == "missing":
         return refused({"loaded_version": [_("Missing: reload the entry and edit it again.")]})
     with transaction.atomic():
         form = DeskEditForm(request.POST, instance=entry)

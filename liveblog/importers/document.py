@@ -95,14 +95,15 @@ def _check_entry(entry, where: str) -> None:
     # JSON true is a Python int too: refuse it as an order.
     if entry.get("order") is not None and type(entry["order"]) is not int:
         raise ReaderError(f"{where}.order: must be a whole number")
-    for key in ("key", "published_at", "language"):
+    for key in ("key", "published_at", "changed_at", "language"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise ReaderError(f"{where}.{key}: must be a string or null")
-    if entry.get("published_at") is not None:
-        try:
-            datetime.datetime.fromisoformat(entry["published_at"])
-        except ValueError:
-            raise ReaderError(f"{where}.published_at: not an ISO date-time") from None
+    for key in ("published_at", "changed_at"):
+        if entry.get(key) is not None:
+            try:
+                datetime.datetime.fromisoformat(entry[key])
+            except ValueError:
+                raise ReaderError(f"{where}.{key}: not an ISO date-time") from None
     _check_strings_list(entry.get("authors", []), f"{where}.authors")
     corrections = entry.get("corrections", [])
     if not isinstance(corrections, list):

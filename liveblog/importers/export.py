@@ -103,6 +103,7 @@ class Export:
             "is_key_event": entry.is_key_event,
             "is_pinned": entry.is_pinned,
             "published_at": to_document(entry.published_at),
+            "changed_at": to_document(entry.changed_at),
             "language": entry.language or None,
             "authors": sorted(author.get_username() for author in entry.authors.all()),
             "corrections": [

@@ -53,11 +53,16 @@ class InvalidValue(ValueError):
 
 @cache
 def generic_blog_fields() -> tuple[models.Field, ...]:
-    """Editable blog fields without a key of their own in SEED_FORMAT.md, in model order."""
+    """Editable blog fields without a key of their own in SEED_FORMAT.md, in model order.
+    Never the primary key: a document names its blog by slug (or source file), so it restores
+    into any database, and an id it carries is ignored."""
     return tuple(
         field
         for field in Blog._meta.concrete_fields
-        if field.editable and not field.is_relation and field.name not in BLOG_FIELDS_HANDLED
+        if field.editable
+        and not field.primary_key
+        and not field.is_relation
+        and field.name not in BLOG_FIELDS_HANDLED
     )
 
 

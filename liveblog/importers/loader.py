@@ -12,7 +12,6 @@ blog's slug, a picture's key taken meanwhile) is tried again and then finds what
 """
 
 import datetime
-import functools
 import hashlib
 import json
 import re
@@ -20,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -30,15 +28,13 @@ from django.db import (
     DatabaseError,
     IntegrityError,
     OperationalError,
-    connections,
-    router,
     transaction,
 )
 from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import body as body_markup
-from liveblog import languages, renditions, uploads
+from liveblog import renditions, uploads
 from liveblog.importers.bundle import Bundle, BundleError, file_sha256, inspect_picture
 from liveblog.importers.bundle import safe_media_name as is_safe_media_name
 from liveblog.importers.document import check_document
@@ -61,10 +57,17 @@ from liveblog.models import (
     EntryStatus,
     Image,
     entry_content_hash,
-    sort_key_for,
 )
 
 SIDECAR_SUFFIX = ".meta.json"
+# What a document (JSON or bundle) does when its slug is taken here by a blog it was not made
+# from (a blog is found again by its source file; a document never names one by its id).
+REFUSE, REPLACE, RENAME = "refuse", "replace", "rename"
+SLUG_TAKEN = {
+    REFUSE: "refused, naming the blog that has the address",
+    REPLACE: "the document replaces that blog (its fields and entries; editors' changes too)",
+    RENAME: "the document becomes a new blog beside it, at the first free -2, -3... address",
+}
 # The sidecar's keys and the blog fields they set.
 SIDECAR_FIELDS = {
     "date": "coverage_date",
@@ -306,12 +309,18 @@ class Files:
 
 
 def import_file(
-    path: Path, *, overwrite: bool = False, dry_run: bool = False, known_hashes: dict | None = None
+    path: Path,
+    *,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    known_hashes: dict | None = None,
+    slug_taken: str = REFUSE,
 ) -> FileResult:
     """Import one seed file (text, JSON or backup bundle) in one transaction.
 
     ImportFileError (`file:line: reason`) on bad input or a value the database would refuse;
-    nothing of the file is written then.
+    nothing of the file is written then. `slug_taken`: what a document (JSON or bundle) does
+    when its slug names a blog here that is not the one it was made from (see SLUG_TAKEN).
     """
     bundle = None
     if path.suffix == ".zip":
@@ -331,13 +340,13 @@ def import_file(
             )
         data = path.read_bytes()
     try:
-        return _import(path, data, bundle, overwrite, dry_run, known_hashes)
+        return _import(path, data, bundle, overwrite, dry_run, known_hashes, slug_taken)
     finally:
         if bundle is not None:
             bundle.close()
 
 
-def _import(path, data, bundle, overwrite, dry_run, known_hashes) -> FileResult:
+def _import(path, data, bundle, overwrite, dry_run, known_hashes, slug_taken) -> FileResult:
     sidecar, sidecar_raw = read_sidecar(path) if path.suffix == ".txt" else ({}, b"")
     digest = file_hash(data, sidecar_raw)
     source_name = path.stem
@@ -368,6 +377,7 @@ def _import(path, data, bundle, overwrite, dry_run, known_hashes) -> FileResult:
                         tally=tally,
                         origin=origin,
                         files=files,
+                        slug_taken=slug_taken,
                     )
                     result.blogs.append(blog.slug)
                     result.warnings += origin.note_lines(str(path))
@@ -535,8 +545,13 @@ def load_document(
     tally: Tally | None = None,
     origin: Origin | None = None,
     files: Files | None = None,
+    slug_taken: str = REFUSE,
 ) -> Blog:
     """Upsert one blog document; call inside a transaction.
+
+    The blog is found by its natural keys, never by an id the document carries: the source
+    file it was imported from, else (text seeds) its slug. A document whose slug names another
+    blog here is refused, or replaces it or takes a new slug (`slug_taken`, SLUG_TAKEN).
 
     Every value is checked before the first write: the blog's fields, each entry's, each
     picture's, and the users named as authors (one query).
@@ -552,13 +567,19 @@ def load_document(
     plans = _entry_plans(document["entries"], users, origin)
     pictures = _picture_plan(document, origin)
 
-    blog = _find_blog(document, source_name, sidecar, origin)
+    blog, renamed = _find_blog(document, source_name, sidecar, origin, slug_taken)
+    overwrite = overwrite or slug_taken == REPLACE
     now = timezone.now()
     is_new = blog is None
     applied = is_new
     if is_new:
-        slug = sidecar.get("slug") or document.get("slug") or _unique_slug(document["title"])
-        if not sidecar.get("slug") and document.get("slug"):
+        slug = (
+            renamed
+            or sidecar.get("slug")
+            or document.get("slug")
+            or _unique_slug(document["title"])
+        )
+        if not sidecar.get("slug") and document.get("slug") and not renamed:
             try:
                 check_values(Blog, {"slug": slug})
                 check_slug(slug)
@@ -588,7 +609,7 @@ def load_document(
                 tally.notes.append(
                     f"blog {blog.slug}: overwrote an editor's changes to the blog's fields"
                 )
-        blog.source_name = blog.source_name or source_name
+        blog.source_name = source_name if slug_taken == REPLACE else blog.source_name or source_name
     blog.import_hash = values_hash
     blog.source_hash = source_hash
     blog.imported_at = now
@@ -605,7 +626,10 @@ def load_document(
         Blog.objects.filter(pk=blog.pk).update(closed_at=restored["closed_at"])
         blog.closed_at = restored["closed_at"]
 
-    images = _images_by_key(pictures, tally, files=files, overwrite=overwrite, origin=origin)
+    reason = f"import {source_name or blog.slug}"
+    images = _images_by_key(
+        pictures, tally, files=files, overwrite=overwrite, origin=origin, reason=reason
+    )
     _load_hero(blog, document.get("hero_image"), pictures.hero_key, images, tally, is_new=is_new)
     _load_entries(
         blog,
@@ -616,6 +640,7 @@ def load_document(
         tally=tally,
         is_new=is_new,
     )
+    Blog.objects.mark_imported(blog.pk)
     return blog
 
 
@@ -626,22 +651,31 @@ def _field_refusal(error: ValidationError, origin: Origin, document: dict) -> Re
     return ReaderError("; ".join(error.messages))
 
 
-def _find_blog(document: dict, source_name: str, sidecar: dict, origin: Origin) -> Blog | None:
+def _find_blog(
+    document: dict, source_name: str, sidecar: dict, origin: Origin, slug_taken: str
+) -> tuple[Blog | None, str]:
+    """The blog the document updates (None: a new one), and the slug a renamed one takes."""
     slug = sidecar.get("slug") or document.get("slug")
     # The exclude() repeats the partial index's condition so SQLite can use the index.
     # Locked: a concurrent import, editor or poller-visible change waits until this file is in.
     blogs = Blog.objects.select_for_update()
     by_source = blogs.filter(source_name=source_name).exclude(source_name="")
     if source_name and (blog := by_source.first()):
-        return blog
+        return blog, ""
     if not slug:
-        return None
+        return None, ""
     blog = blogs.filter(slug=slug).first()
-    if blog is not None and source_name and blog.source_name not in ("", source_name):
-        raise origin.refusal(
-            "slug", f"“{slug}” is the address of the blog imported from {blog.source_name}"
-        )
-    return blog
+    if blog is None:
+        return None, ""
+    if sidecar.get("slug") and blog.source_name in ("", source_name):
+        return blog, ""  # a text seed's sidecar gives the address of a blog made here
+    if slug_taken == REPLACE:
+        return blog, ""
+    if slug_taken == RENAME:
+        return None, _unique_slug(slug)
+    owner = f"the blog imported from {blog.source_name}" if blog.source_name else "another blog"
+    hint = "" if sidecar.get("slug") else " (import with --replace to overwrite it, or --rename)"
+    raise origin.refusal("slug", f"“{slug}” is the address of {owner} here{hint}")
 
 
 def _unique_slug(title: str) -> str:
@@ -763,7 +797,13 @@ def _picture_plan(document: dict, origin: Origin) -> PicturePlan:
 
 
 def _images_by_key(
-    plan: PicturePlan, tally: Tally, *, files: Files, overwrite: bool, origin: Origin
+    plan: PicturePlan,
+    tally: Tally,
+    *,
+    files: Files,
+    overwrite: bool,
+    origin: Origin,
+    reason: str,
 ) -> dict[str, Image]:
     """Every picture the document uses, found or created (two or three queries, plus a save per
     picture a backup changes)."""
@@ -787,7 +827,7 @@ def _images_by_key(
         if record is not None and record["file"] is not None:
             _attach(image, record, record_path, files, origin)
         missing.append(image)
-    for image in Image.objects.bulk_create(missing):
+    for image in Image.objects.bulk_add(missing, reason=reason):
         found[image.import_key] = image
     tally.add("images", "created", len(missing))
     return found
@@ -874,6 +914,7 @@ IMAGE_FIELDS = ["alt_text", "credit", "is_file_photo", "source_url"]
 def _load_hero(
     blog: Blog, block: dict | None, key: str | None, images: dict, tally: Tally, is_new: bool
 ) -> None:
+    """The blog's hero picture, through the caption's own save (the blog's change, history)."""
     hero = None if is_new else Caption.objects.filter(blog=blog, entry__isnull=True).first()
     if block is None:
         if hero is not None:
@@ -881,12 +922,16 @@ def _load_hero(
         return
     image = images[key]
     if hero is None:
-        Caption.objects.bulk_create([Caption(blog=blog, image=image, text=block["caption"])])
+        hero = Caption(blog=blog, image=image, text=block["caption"])
+        hero._change_reason = f"import {blog.source_name or blog.slug}"
+        hero.save()
         tally.add("captions", "created")
     elif hero.image_id == image.pk and hero.text == block["caption"]:
         tally.add("captions", "unchanged")
     else:
-        Caption.objects.filter(pk=hero.pk).update(image=image, text=block["caption"])
+        hero.image, hero.text = image, block["caption"]
+        hero._change_reason = f"import {blog.source_name or blog.slug}"
+        hero.save()
         tally.add("captions", "updated")
 
 
@@ -907,6 +952,7 @@ class EntryPlan:
     pinned: bool | None
     authors: list[int] | None  # user ids, when the document names authors
     corrections: list[tuple] | None  # (text, author id, created_at), when it carries them
+    changed_at: datetime.datetime | None  # when readers last saw it change, if a backup says
 
 
 def _entry_keys(entries: list[dict]) -> list[str]:
@@ -940,11 +986,16 @@ def _entry_plans(entries: list[dict], users: dict[str, int], origin: Origin) -> 
             )
         given_order = doc.get("order")
         order = given_order if given_order is not None else count - index
-        flags, authors, corrections = {}, None, None
+        flags, authors, corrections, changed_at = {}, None, None, None
         values = {"headline": doc["headline"]}
         try:
             if len(doc) > 2:  # more than a headline and blocks: a backup's entry
                 flags, authors, corrections = _backup_fields(doc, users)
+                if doc.get("changed_at") is not None:
+                    changed_at = from_document(
+                        Entry._meta.get_field("changed_at"), doc["changed_at"]
+                    )
+                    values["changed_at"] = changed_at
                 values.update(flags)
                 if doc.get("key"):
                     values["import_key"] = key
@@ -967,6 +1018,7 @@ def _entry_plans(entries: list[dict], users: dict[str, int], origin: Origin) -> 
                 pinned=doc.get("is_pinned"),
                 authors=authors,
                 corrections=corrections,
+                changed_at=changed_at,
             )
         )
     return plans
@@ -1034,7 +1086,6 @@ def _load_entries(
     for index, entry in enumerate(matched):
         if entry is None and (entry := leftover_by_order.pop(plans[index].order, None)):
             matched[index] = existing.pop(entry.import_key)
-    now = timezone.now()
     creates, updates, new_captions, replaced = [], [], [], []
     pins: dict[str, bool] = {}  # import key -> the pin the document gives it
     for plan, keys, entry in zip(plans, image_keys, matched, strict=True):
@@ -1042,18 +1093,23 @@ def _load_entries(
             pins[plan.key] = plan.pinned
         placed = [(at, block, key) for (at, block), key in zip(plan.placed, keys, strict=True)]
         if entry is None:
-            row = {
-                "blog_id": blog.pk,
-                "headline": plan.doc["headline"],
-                "body": body_markup.serialize(plan.text_blocks),
-                "body_blocks": plan.text_blocks,
-                "order": plan.order,
-                "import_key": plan.key,
-                "import_hash": plan.content,
-                "status": EntryStatus.PUBLISHED,
-                **plan.flags,
-            }
-            creates.append((row, placed, plan))
+            entry = Entry(
+                blog=blog,
+                headline=plan.doc["headline"],
+                body=body_markup.serialize(plan.text_blocks),
+                order=plan.order,
+                import_key=plan.key,
+                import_hash=plan.content,
+                **{"status": EntryStatus.PUBLISHED, **plan.flags},
+            )
+            # Imported entries keep the source's time: when the backup says it last changed,
+            # else its own time (none for an untimed entry).
+            entry.changed_at = plan.changed_at or entry.published_at
+            if is_new and plan.pinned and not any(e.is_pinned for e, _, _ in creates):
+                # A new blog has no other pin to displace: the entry is written pinned, as
+                # the backup has it (a pin through the verb would date it now).
+                entry.is_pinned = True
+            creates.append((entry, placed, plan))
             tally.add("entries", "created")
             continue
         flags_changed = any(getattr(entry, name) != value for name, value in plan.flags.items())
@@ -1080,76 +1136,46 @@ def _load_entries(
             )
         entry.headline = plan.doc["headline"]
         entry.body = body_markup.serialize(plan.text_blocks)
-        entry.body_blocks = plan.text_blocks
         entry.order, entry.import_hash = plan.order, plan.content
         entry.import_key = plan.key
         for name, value in plan.flags.items():
             setattr(entry, name, value)
-        entry.version += 1
         updates.append((entry, plan))
         replaced.append(entry.pk)
         new_captions += [(entry, placed)]
         tally.add("entries", "updated")
 
-    # Every change takes a revision of its own (pollers' exact cursor): one bump for them all.
-    changed = len(creates) + len(updates)
-    top = Blog.objects.bump(blog.pk, changed) if changed else 0
-    revisions = iter(range(top - changed + 1, top + 1))
-    for row, _, _ in creates:
-        row.update(revision=next(revisions), created_at=now, updated_at=now)
-        row["search_config"] = _search_config(row, blog)
-        _derive_row(row, now)
-    for entry, _ in updates:
-        entry.search_config = _search_config(vars(entry), blog)
-        entry.revision = next(revisions)
-        derived = _derive_row(vars(entry), now)
-        entry.sort_key, entry.is_scheduled = derived["sort_key"], derived["is_scheduled"]
+    reason = f"import {blog.source_name or blog.slug}"
     # Oldest first, as if written one by one: entries tied in stream order keep their order by
     # id, which a restored backup then exports in the same order again.
-    insert_rows(Entry, [row for row, _, _ in reversed(creates)])
-    ids = dict(blog.entries.values_list("import_key", "id")) if creates else {}
-    reason = f"import {blog.source_name or blog.slug}"
-    if creates:
-        # The history's first line for each, written as rows like the entries themselves
-        # (the model by name: Entry.history builds a new manager class on every access).
-        history = apps.get_model("liveblog", "HistoricalEntry")
-        tracked = {f.attname for f in history._meta.concrete_fields}
-        insert_rows(
-            history,
-            [
-                {
-                    **{name: value for name, value in row.items() if name in tracked},
-                    "id": ids[row["import_key"]],
-                    "history_date": now,
-                    "history_type": "+",
-                    "history_change_reason": reason,
-                }
-                for row, _, _ in reversed(creates)
-            ],
-        )
-    if updates:
-        entries = [entry for entry, _ in updates]
-        Entry.objects.bulk_update(entries, [*ENTRY_IMPORT_FIELDS, "version", "revision"])
-        Entry.history.bulk_history_create(entries, update=True, default_change_reason=reason)
+    created = [entry for entry, _, _ in reversed(creates)]
+    Entry.objects.bulk_write(
+        blog,
+        created=created,
+        updated=[entry for entry, _ in updates],
+        fields=ENTRY_IMPORT_FIELDS,
+        reason=reason,
+    )
+    if replaced:
         tally.add("captions", "deleted", Caption.objects.filter(entry_id__in=replaced).delete()[0])
-    placements = [(ids[row["import_key"]], placed) for row, placed, _ in creates]
+    placements = [(entry.pk, placed) for entry, placed, _ in creates]
     placements += [(entry.pk, placed) for entry, placed in new_captions]
     captions = [
-        {
-            "blog_id": blog.pk,
-            "entry_id": entry_id,
-            "image_id": images[key].pk,
-            "text": block["caption"],
-            "position": position,
-        }
+        Caption(
+            blog=blog,
+            entry_id=entry_id,
+            image=images[key],
+            text=block["caption"],
+            position=position,
+        )
         for entry_id, placed in placements
         for position, block, key in placed
     ]
-    insert_rows(Caption, captions)
+    Caption.objects.bulk_place(captions, reason=reason)
     tally.add("captions", "created", len(captions))
-    written = [(ids[row["import_key"]], plan) for row, _, plan in creates]
+    written = [(entry.pk, plan) for entry, _, plan in creates]
     written += [(entry.pk, plan) for entry, plan in updates]
-    _load_people(written, reason, replacing=[entry.pk for entry, _ in updates])
+    _load_people(written, reason)
     _load_pins(blog, pins)
 
     # Entries the source no longer has: drop the untouched ones, keep what editors changed.
@@ -1174,66 +1200,38 @@ def _people_changed(entry: Entry, plan: EntryPlan) -> bool:
     return False
 
 
-def _load_people(written: list[tuple[int, EntryPlan]], reason: str, *, replacing: list[int]):
+def _load_people(written: list[tuple[int, EntryPlan]], reason: str) -> None:
     """Authors and corrections a backup gives, for the entries written (a few queries)."""
-    replacing = set(replacing)
-    with_authors = [(pk, plan) for pk, plan in written if plan.authors is not None]
+    authors = {pk: plan.authors for pk, plan in written if plan.authors is not None}
+    if authors:
+        Entry.objects.bulk_set_authors(authors)
     with_corrections = [(pk, plan) for pk, plan in written if plan.corrections is not None]
-    through = Entry.authors.through
-    if with_authors:
-        through.objects.filter(
-            entry_id__in=[pk for pk, _ in with_authors if pk in replacing]
-        ).delete()
-        rows = [
-            through(entry_id=pk, user_id=user) for pk, plan in with_authors for user in plan.authors
-        ]
-        through.objects.bulk_create(rows)
     if with_corrections:
-        Correction.objects.filter(
-            entry_id__in=[pk for pk, _ in with_corrections if pk in replacing]
-        ).delete()
-        # bulk_create, not save(): the entries take their revision with this import already.
-        made = Correction.objects.bulk_create(
+        # The entries took their change with this import already: the notes need none.
+        Correction.objects.filter(entry_id__in=[pk for pk, _ in with_corrections]).delete()
+        Correction.objects.bulk_add(
             [
                 Correction(entry_id=pk, text=text, author_id=author, created_at=created_at)
                 for pk, plan in with_corrections
                 for text, author, created_at in plan.corrections
-            ]
+            ],
+            reason=reason,
         )
-        Correction.history.bulk_history_create(made, default_change_reason=reason)
 
 
-# What an import writes of an entry it updates (with the revision and version it takes).
+# What an import writes of an entry it updates (Entry.objects.bulk_write adds what derives
+# from them, and the bookkeeping).
 ENTRY_IMPORT_FIELDS = [
     "headline",
     "body",
-    "body_blocks",
     "order",
-    "sort_key",
     "import_hash",
     "import_key",
     "status",
     "is_key_event",
-    "is_scheduled",
     "published_at",
     "language",
-    "search_config",
 ]
-
-
-def _search_config(row: dict, blog: Blog) -> str:
-    """Entry.save()'s search configuration, for rows written in bulk."""
-    return languages.search_config(row["language"]) if row.get("language") else blog.search_config
-
-
-def _derive_row(row: dict, now) -> dict:
-    """The stored fields Entry.save() derives, for rows written in bulk."""
-    published_at = row.get("published_at")
-    row["sort_key"] = sort_key_for(published_at, row["order"])
-    row["is_scheduled"] = bool(
-        row.get("status") == EntryStatus.PUBLISHED and published_at and published_at > now
-    )
-    return row
 
 
 def _load_pins(blog: Blog, pins: dict[str, bool]) -> None:
@@ -1246,61 +1244,3 @@ def _load_pins(blog: Blog, pins: dict[str, bool]) -> None:
         entry.unpin()
     for entry in blog.entries.filter(import_key__in=wanted).unpinned():
         entry.pin()
-
-
-def insert_rows(model, rows: list[dict]) -> None:
-    """INSERT rows (field attname -> value) with one executemany, filling defaults and timestamps.
-
-    An import's time went mostly to bulk_create's per-object work; plain rows avoid building
-    model instances and preparing every value through the ORM.
-    """
-    if not rows:
-        return
-    conn = connections[router.db_for_write(model)]
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    # Rows of one import share their timestamps: each distinct time is prepared once.
-    times: dict = {}
-
-    def prepare_time(field):
-        def prepare(value):
-            if value is None:
-                return None
-            if value not in times:
-                times[value] = field.get_db_prep_save(value, conn)
-            return times[value]
-
-        return prepare
-
-    plan = []  # (attname, how to prepare a given value or None, the value when not given)
-    for f in fields:
-        default = None
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            default = f.get_db_prep_save(now, conn)
-        elif f.has_default() or f.null:
-            default = f.get_db_prep_save(f.get_default(), conn)
-        kind = f.get_internal_type()
-        if kind in {"DateTimeField", "DateField"}:
-            prepare = prepare_time(f)
-        elif kind == "JSONField":
-            prepare = functools.partial(f.get_db_prep_save, connection=conn)
-        else:
-            prepare = None
-        plan.append((f.attname, prepare, default))
-    missing = object()
-    values = []
-    for row in rows:
-        line = []
-        for attname, prepare, default in plan:
-            value = row.get(attname, missing)
-            if value is missing:
-                line.append(default)
-            else:
-                line.append(prepare(value) if prepare is not None else value)
-        values.append(line)
-    quote = conn.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, values)

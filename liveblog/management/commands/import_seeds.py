@@ -4,7 +4,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from liveblog.importers.loader import ImportFileError, Tally, import_file, seed_files
+from liveblog.importers.loader import (
+    REFUSE,
+    RENAME,
+    REPLACE,
+    ImportFileError,
+    Tally,
+    import_file,
+    seed_files,
+)
 from liveblog.models import Blog
 
 PROGRESS_BAR_MIN_FILES = 20
@@ -29,8 +37,30 @@ class Command(BaseCommand):
             action="store_true",
             help="Replace content editors changed since the last import (reported as such).",
         )
+        # A document is restored by its natural keys, never by the ids it carries: the blog
+        # is the one imported from the same source file; any other blog at its address
+        # (slug) is not overwritten unless asked.
+        taken = parser.add_mutually_exclusive_group()
+        taken.add_argument(
+            "--replace",
+            action="store_const",
+            const=REPLACE,
+            dest="slug_taken",
+            help="A JSON document or backup whose address (slug) is another blog's here "
+            "replaces that blog: its fields, entries and pictures become the document's, "
+            "editors' changes included. Without --replace or --rename such a document is "
+            "refused, naming the blog.",
+        )
+        taken.add_argument(
+            "--rename",
+            action="store_const",
+            const=RENAME,
+            dest="slug_taken",
+            help="Such a document becomes a new blog beside the other, at the first free "
+            "address of the form <slug>-2, <slug>-3, ... (printed).",
+        )
 
-    def handle(self, *args, paths, dry_run, overwrite, verbosity, **options):
+    def handle(self, *args, paths, dry_run, overwrite, verbosity, slug_taken=None, **options):
         try:
             files = seed_files(paths or [settings.LIVEBLOG_SEEDS_DIR])
         except ImportFileError as error:
@@ -43,7 +73,11 @@ class Command(BaseCommand):
         for number, path in enumerate(files, start=1):
             try:
                 result = import_file(
-                    path, overwrite=overwrite, dry_run=dry_run, known_hashes=known_hashes
+                    path,
+                    overwrite=overwrite,
+                    dry_run=dry_run,
+                    known_hashes=known_hashes,
+                    slug_taken=slug_taken or REFUSE,
                 )
             except ImportFileError as error:
                 failures.append(str(error))

@@ -53,6 +53,6 @@ def index_expressions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("liveblog", "0010_field_labels")]
+    dependencies = [("liveblog", "0011_change_log")]
 
     operations = [migrations.RunPython(store_documents, index_expressions, elidable=False)]
