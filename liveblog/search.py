@@ -23,7 +23,6 @@ matches counted is capped (CappedPaginator).
 import contextlib
 import hashlib
 import json
-import logging
 import re
 import time
 from collections.abc import Iterator
@@ -37,14 +36,11 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, models, transaction
 from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 
 from liveblog import languages
-
-logger = logging.getLogger(__name__)
 
 # Each row's text search configuration (liveblog.languages.search_config of its language).
 SEARCH_CONFIG = F("search_config")
@@ -284,23 +280,6 @@ def cache_key(query: str, blog_slug: str, page: str) -> str:
     """The cache key of a search page: its query, blog and page number, nothing else."""
     wanted = json.dumps([query, blog_slug, page]).encode()
     return f"liveblog:search:{hashlib.sha256(wanted).hexdigest()}"
-
-
-def kept_answer(key: str):
-    """The answer the cache keeps for this search page, if any. The cache is an accelerator:
-    unreachable, it is a miss (logged), never an error page."""
-    try:
-        return cache.get(key)
-    except Exception:  # Whatever the backend raises (Redis down, a timeout).
-        logger.warning("Search answers: the cache did not answer; searching anyway", exc_info=True)
-        return None
-
-
-def keep_answer(key: str, answer, seconds: int) -> None:
-    try:
-        cache.set(key, answer, seconds)
-    except Exception:  # As in kept_answer().
-        logger.warning("Search answers: the cache did not take an answer", exc_info=True)
 
 
 class CappedPaginator(Paginator):

@@ -127,15 +127,6 @@ class SearchThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
-    def allow_request(self, request, view) -> bool:
-        # The counts live in the cache, an accelerator: unreachable, the search goes ahead
-        # (logged) rather than answering an error page.
-        try:
-            return super().allow_request(request, view)
-        except Exception:  # Whatever the cache backend raises (Redis down, a timeout).
-            logger.warning("Search throttle: the cache did not answer; not counted", exc_info=True)
-            return True
-
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer to a locked-out login: what happened, how long, who can unlock.
