@@ -237,17 +237,21 @@ def bounded(using: str = "default") -> Iterator[None]:
 
     On PostgreSQL the GIN indexes serve every query: a word in most entries would otherwise
     tempt the planner into reading the whole table (cheap only since documents are stored, and
-    never bounded by the index). SQLite has no statement timeout: a progress handler stops the
-    query at the same deadline.
+    never bounded by the index); and every query is planned for its own words, never by a
+    prepared statement's generic plan (which took a common word from 0.5 to 3 seconds). SQLite
+    has no statement timeout: a progress handler stops the query at the same deadline.
     """
     connection = connections[using]
     try:
         if connection.vendor == "postgresql":
-            # SET LOCAL: the settings end with the transaction.
+            # SET LOCAL: the settings end with the transaction. A search's SQL is the same
+            # text whatever the words (they are parameters), so prepared statements would soon
+            # run a generic plan made without them: each search is planned for its own words.
             with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true),"
-                    " set_config('enable_seqscan', 'off', true)",
+                    " set_config('enable_seqscan', 'off', true),"
+                    " set_config('plan_cache_mode', 'force_custom_plan', true)",
                     [str(settings.LIVEBLOG_SEARCH_TIMEOUT_MS)],
                 )
                 yield
