@@ -43,3 +43,19 @@ def post_fork(server, worker):
 
     for connection in connections.all(initialized_only=True):
         connection.close()
+
+
+def when_ready(server):
+    # Without Redis each worker keeps its own cache: say what that means, once, at start.
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if server.cfg.workers > 1 and backend.endswith("LocMemCache"):
+        server.log.warning(
+            "No REDIS_URL: each of the %d workers keeps its own cache, so the API and search "
+            "throttles count per worker (a caller gets up to %d times the rate) and the live "
+            "desk's 'is editing' shows only to editors the same worker serves. Set REDIS_URL "
+            "to share them (docs/scaling.md).",
+            server.cfg.workers,
+            server.cfg.workers,
+        )

@@ -129,6 +129,14 @@ def local_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def search_answers_not_kept(settings):
+    """The cache outlives a test: search answers are not kept there, nor searches counted
+    against the throttle, unless a test turns them on."""
+    settings.LIVEBLOG_SEARCH_CACHE_SECONDS = 0
+    settings.LIVEBLOG_SEARCH_RATE = ""
+
+
+@pytest.fixture(autouse=True)
 def plain_static(settings):
     """Serve static files without the collectstatic manifest: tests never run collectstatic.
 

@@ -102,6 +102,38 @@ def test_gunicorn_config_reads_workers_and_bind_from_the_environment(monkeypatch
     assert config["bind"] == ["0.0.0.0:9000"]
 
 
+class FakeArbiter:
+    """What gunicorn's when_ready hook reads of its server: the worker count and the log."""
+
+    def __init__(self, workers: int):
+        self.cfg = type("Config", (), {"workers": workers})()
+        self.warnings: list[str] = []
+        self.log = self
+        self.warning = lambda message, *args: self.warnings.append(message % args)
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "warned"), [(2, False, True), (1, False, False), (4, True, False)]
+)
+def test_gunicorn_says_at_start_that_without_redis_throttles_count_per_worker(
+    settings, workers, redis, warned
+):
+    if redis:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/3",
+            }
+        }
+    arbiter = FakeArbiter(workers)
+
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["when_ready"](arbiter)
+
+    assert bool(arbiter.warnings) == warned
+    if warned:
+        assert "No REDIS_URL: each of the 2 workers keeps its own cache" in arbiter.warnings[0]
+
+
 @pytest.mark.slow
 def test_whitenoise_serves_collected_static_files_with_long_cache_headers(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"

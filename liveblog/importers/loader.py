@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import body as body_markup
-from liveblog import renditions
-from liveblog.importers.bundle import Bundle, BundleError, file_sha256, picture_size
+from liveblog import renditions, uploads
+from liveblog.importers.bundle import Bundle, BundleError, file_sha256, inspect_picture
 from liveblog.importers.bundle import safe_media_name as is_safe_media_name
 from liveblog.importers.document import check_document
 from liveblog.importers.fields import (
@@ -258,7 +258,15 @@ class FileResult:
 
 class Files:
     """Picture files a backup brings: read from its bundle and checked, written to storage (not
-    in a dry run), and removed again if the file's transaction does not commit."""
+    in a dry run) exactly as an upload is stored, and removed again if the file's transaction
+    does not commit.
+
+    A bundle's file name is only where to find the file in the bundle. Storage keeps it under a
+    name an upload would have had (images/<yyyy>/<mm>/<random>.<its real format's extension>):
+    the bundle's own name when it is such a name for this very format and free (so a restored
+    backup exports to the same bytes), a new random one otherwise. A bundle naming its picture
+    `images/evil.html` cannot have it served as a page.
+    """
 
     def __init__(self, bundle: Bundle | None, *, dry_run: bool):
         self.bundle, self.dry_run = bundle, dry_run
@@ -267,24 +275,32 @@ class Files:
     def store(self, name: str, sha256: str) -> tuple[str, int, int] | None:
         """(storage name, width, height) of the picture, or None when the document names a file
         it does not bring (a plain JSON export) and storage does not hold that very file."""
-        if self._holds(name, sha256):
-            with default_storage.open(name, "rb") as handle:
-                return name, *picture_size(handle.read(), name)
+        if (held := self._held(name, sha256)) is not None:
+            return name, *held
         if self.bundle is None:
             return None
-        content, width, height = self.bundle.picture(name, sha256)
+        content, extension, width, height = self.bundle.picture(name, sha256)
         if self.dry_run:
             return name, width, height
+        if not uploads.is_upload_name(name, extension) or default_storage.exists(name):
+            name = uploads.image_upload_to(None, f"picture.{extension}")
         max_length = Image._meta.get_field("file").max_length
         stored = default_storage.save(name, ContentFile(content), max_length=max_length)
         self.written.append(stored)
         return stored, width, height
 
-    def _holds(self, name: str, sha256: str) -> bool:
-        if not default_storage.exists(name):
-            return False
+    def _held(self, name: str, sha256: str) -> tuple[int, int] | None:
+        """(width, height) if storage holds this very picture under this name, and
+        the name is one an upload of its format has (a file stored under any other name, by
+        whatever wrote it, is never linked)."""
+        if not uploads.UPLOAD_NAME.fullmatch(name) or not default_storage.exists(name):
+            return None
         with default_storage.open(name, "rb") as handle:
-            return file_sha256(handle.read()) == sha256
+            content = handle.read()
+        if file_sha256(content) != sha256:
+            return None
+        extension, width, height = inspect_picture(content, name)
+        return (width, height) if uploads.is_upload_name(name, extension) else None
 
     def discard(self) -> None:
         for name in self.written:
