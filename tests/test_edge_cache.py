@@ -321,6 +321,8 @@ def test_the_edge_keeps_the_port_compresses_text_and_hides_its_version(edge, ori
     assert "Accept-Encoding" in compressed.headers["Vary"]
     assert script.status == 200 and script.headers["Content-Encoding"] == "gzip"
     assert page.headers["Server"] == "nginx"  # no version
+
+
 def test_a_picture_with_a_script_inside_is_served_as_a_picture(edge, media_root):
     """A GIF whose comment is a page (a polyglot) under an upload's name: a picture, nosniff,
     and a sandbox should anything open it as a document."""

@@ -12,8 +12,8 @@ from django.db import connection
 
 from liveblog import search
 from liveblog.models import Blog, Entry
-from tests.needs import missing
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = pytest.mark.django_db
 
