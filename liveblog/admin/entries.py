@@ -282,7 +282,6 @@ class EntryAdmin(EditorialAdmin):
         return (
             super()
             .get_queryset(request)
-            .with_attention()
             .annotate(image_count=count_of(Caption.objects.all(), "entry"))
         )
 

@@ -1173,6 +1173,8 @@ def _load_entries(
     ]
     Caption.objects.bulk_place(captions, reason=reason)
     tally.add("captions", "created", len(captions))
+    if placements:  # what the written entries lack follows their pictures
+        Entry.objects.filter(pk__in=[pk for pk, _ in placements]).refresh_attention()
     written = [(entry.pk, plan) for entry, _, plan in creates]
     written += [(entry.pk, plan) for entry, plan in updates]
     _load_people(written, reason)
