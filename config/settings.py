@@ -334,6 +334,9 @@ LIVEBLOG_BUNDLE_MAX_RATIO = env_int("LIVEBLOG_BUNDLE_MAX_RATIO", 100)
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How many of the latest key events a blog's navigation (and its structured data) lists; the
+# key-events listing, paged like the stream, holds them all.
+LIVEBLOG_KEY_EVENTS_SHOWN = env_int("LIVEBLOG_KEY_EVENTS_SHOWN", 10)
 # How long shared caches (the edge, CDNs) may keep reader pages and feeds before revalidating.
 LIVEBLOG_PAGE_MAX_AGE = env_int("LIVEBLOG_PAGE_MAX_AGE", 10)
 # How often the live desk asks whether colleagues changed the stream (a 304 when not), and how

@@ -585,7 +585,8 @@ class EntryQuerySet(BulkQuerySet):
         return self.filter(is_pinned=True)
 
     def unpinned(self):
-        return self.exclude(is_pinned=True)
+        # An equality, so the stream's later pages seek entry_stream_idx past the pin.
+        return self.filter(is_pinned=False)
 
     def newest_first(self):
         """Stream order: the pinned entry, then by time (untimed imports below), newest first."""
@@ -893,8 +894,30 @@ class Entry(models.Model):
             ),
         ]
         indexes = [
-            # A blog's stream: its published entries in stream order.
-            models.Index(fields=["blog", "status", "-sort_key"], name="entry_blog_status_sort_idx"),
+            # A blog's stream as readers page through it (stream.Listing, the desk): published
+            # entries, the pinned one first, then newest first. The first page is its first 21
+            # rows, a later page a seek past the cursor.
+            models.Index(
+                fields=["blog", "status", "-is_pinned", "-sort_key", "-id"], name="entry_stream_idx"
+            ),
+            # Entries by time without the pinned slot: the Atom and JSON feeds, the API's lists
+            # (for everyone, published only: a blog's entries are nearly all published, so the
+            # status is a filter on the way rather than an index column), the admin's list.
+            models.Index(fields=["blog", "-sort_key", "-id"], name="entry_blog_sort_idx"),
+            # The navigation's latest key events (stream.key_event_links), and the key-events
+            # listing and feed: a blog's few key events, newest first.
+            models.Index(
+                fields=["blog", "-sort_key", "-id"],
+                condition=Q(is_key_event=True, status=EntryStatus.PUBLISHED),
+                name="entry_key_events_idx",
+            ),
+            # The desk's drafts and scheduled entries above its stream (EntryQuerySet.waiting):
+            # a blog's few, newest first, never a walk past its published ones.
+            models.Index(
+                fields=["blog", "-created_at", "-id"],
+                condition=Q(status=EntryStatus.DRAFT) | Q(is_scheduled=True),
+                name="entry_waiting_idx",
+            ),
             # "Needs attention" (the admin's filter and the blog page's counts): the few
             # entries lacking something, never a scan of the blog's bodies.
             models.Index(fields=["blog"], condition=ATTENTION_Q, name="entry_attention_idx"),

@@ -36,9 +36,9 @@ def live_blog_posting(
     request: HttpRequest, blog: Blog, entries: list[Entry], hero, key_events: list[Entry] = ()
 ) -> dict:
     """LiveBlogPosting for the blog page. Its updates are a bounded list: the page's entries
-    (on the blog's address, the latest) and then every key event not among them, so that
-    search engines see the story's milestones however long the blog runs. The blog must come
-    through `stream.with_coverage()`.
+    (on the blog's address, the latest) and then the latest key events not among them
+    (LIVEBLOG_KEY_EVENTS_SHOWN), so that search engines see the story's milestones however long
+    the blog runs. The blog must come through `stream.with_coverage()`.
 
     `key_events` are the blog's key events as `stream.key_event_links()` gives them; those not
     on the page cost one query and their prefetches (made only when there are some)."""

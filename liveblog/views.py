@@ -142,6 +142,7 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
         "live_etag": state.etag("live") if state else "",
         "hero": hero,
         "key_events": key_events,
+        "all_key_events_url": stream.all_key_events_url(blog),
         "on_page_ids": {entry.id for entry in page.entries},
         "is_preview": state is None,
         "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
@@ -284,7 +285,10 @@ def blog_changes(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResp
     }
     if found.key_events_changed:
         answer["key_events_html"] = piece(
-            "liveblog/_key_events.html", key_events=stream.key_event_links(blog), on_page_ids=()
+            "liveblog/_key_events.html",
+            key_events=stream.key_event_links(blog),
+            all_key_events_url=stream.all_key_events_url(blog),
+            on_page_ids=(),
         )
     return JsonResponse(answer)
 

@@ -159,7 +159,11 @@ class EntryAdmin(EditorialAdmin):
     ]
     list_select_related = ["blog"]
     search_fields = ["headline", "body"]
-    ordering = ["-is_pinned", "-sort_key", "-id"]
+    # By time, newest first: a blog's list reads entry_blog_sort_idx in order (the pinned
+    # entry is marked in its column rather than sorted first, which no index serves).
+    ordering = ["-sort_key", "-id"]
+    # No count of every entry of every blog under a filtered list's count.
+    show_full_result_count = False
     autocomplete_fields = ["blog"]
     formfield_overrides = {
         models.DateTimeField: {
