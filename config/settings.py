@@ -324,7 +324,9 @@ STORAGES = {
 # Seeds imported by `manage.py import_seeds` when no path is given.
 LIVEBLOG_SEEDS_DIR = Path(env_str("LIVEBLOG_SEEDS_DIR", str(BASE_DIR / "seeds")))
 # A seed file larger than this is refused rather than read into memory (real blogs are < 1 MB).
-LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# A 50,000-entry live blog is about 40 MB of text (scripts/bench_import.py's entries: 750 bytes
+# each); the reader's own bound is 50 MB.
+LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 48 * 1024 * 1024)
 # A backup bundle (.zip) is measured before anything of it is read: at most this many members,
 # this many bytes once expanded in all, and no member of 1 MB or more expanding further than this
 # many times its compressed size (pictures hardly compress; a zip bomb expands a thousandfold).

@@ -12,6 +12,7 @@ from a bulk insert. No signals, as with Django's.
 import operator
 
 from django.db import connections, models, transaction
+from django.utils import timezone
 
 
 class BulkQuerySet(models.QuerySet):
@@ -39,7 +40,8 @@ class BulkQuerySet(models.QuerySet):
         )
         tail = f" RETURNING {quote(pk.column)}"
         row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        preparers = [(_value(field), _preparer(field, connection)) for field in fields]
+        now = timezone.now()  # the rows of one call share their timestamps
+        preparers = [(_value(field, now), _preparer(field, connection)) for field in fields]
         size = max(1, connection.ops.bulk_batch_size(fields, objs))
         if batch_size:
             size = min(size, batch_size)
@@ -81,9 +83,17 @@ PLAIN = {
 PLAIN_TYPES = (str, int, bool, type(None))
 
 
-def _value(field):
-    """How to read a field's value to write: its `pre_save()` where it has work to do (times set
-    on save, files), else the attribute itself."""
+def _value(field, now):
+    """How to read a field's value to write: the attribute itself; a time set on save (auto_now,
+    auto_now_add), the call's `now`; a field with other work to do on save (files), its
+    `pre_save()`."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+
+        def stamp(obj):
+            setattr(obj, field.attname, now)
+            return now
+
+        return stamp
     if type(field).pre_save is models.Field.pre_save:
         return operator.attrgetter(field.attname)
     return lambda obj: field.pre_save(obj, True)

@@ -216,7 +216,8 @@ def test_the_sitemap_lists_a_storys_blogs_in_other_languages(client):
     arabic = make_blog(slug="asifa", language="ar")
     english.translations.add(german, arabic)
 
-    sitemap = page(client, "/sitemap.xml")
+    assert "/sitemap-blogs.xml</loc>" in page(client, "/sitemap.xml")  # the index
+    sitemap = page(client, "/sitemap-blogs.xml")
 
     storm = sitemap.split("<url>")[
         [n for n, part in enumerate(sitemap.split("<url>")) if "/storm/</loc>" in part][0]

@@ -230,14 +230,14 @@ def test_failure_midway_rolls_the_whole_file_back(tmp_path, monkeypatch):
     assert not Blog.objects.exists() and not Image.objects.exists()
 
 
-def test_a_20_mb_file_is_refused_without_reading_it(tmp_path):
+def test_a_file_over_the_limit_is_refused_without_reading_it(tmp_path):
     big = tmp_path / "big.txt"
     with big.open("wb") as handle:
-        handle.truncate(20 * 1024 * 1024)
+        handle.truncate(60 * 1024 * 1024)
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_seeds", str(big), stdout=io.StringIO(), stderr=err)
-    assert f"{big}: the file is 21.0 MB, over the 10 MB limit" in err.getvalue()
+    assert f"{big}: the file is 62.9 MB, over the 50 MB limit" in err.getvalue()
 
 
 def test_a_folder_with_no_seeds_is_an_error(tmp_path):

@@ -1086,9 +1086,45 @@ def _load_entries(
     for index, entry in enumerate(matched):
         if entry is None and (entry := leftover_by_order.pop(plans[index].order, None)):
             matched[index] = existing.pop(entry.import_key)
-    creates, updates, new_captions, replaced = [], [], [], []
     pins: dict[str, bool] = {}  # import key -> the pin the document gives it
-    for plan, keys, entry in zip(plans, image_keys, matched, strict=True):
+    pinned_one = [False]  # a new blog's one pinned entry is written pinned
+    reason = f"import {blog.source_name or blog.slug}"
+    rows = list(zip(plans, image_keys, matched, strict=True))
+    # In chunks, oldest first (the document lists the newest first): entries are written as if
+    # one by one, so ties in stream order keep their order by id (a restored backup exports
+    # them in the same order again), and a long blog's entries, pictures and history rows are
+    # never all in memory at once. One transaction all the same: the file is all or nothing.
+    for first in reversed(range(0, len(rows), WRITE_CHUNK)):
+        _load_chunk(
+            blog,
+            rows[first : first + WRITE_CHUNK],
+            images,
+            overwrite=overwrite,
+            tally=tally,
+            is_new=is_new,
+            pins=pins,
+            pinned_one=pinned_one,
+            reason=reason,
+        )
+    _load_pins(blog, pins)
+
+    # Entries the source no longer has: drop the untouched ones, keep what editors changed.
+    for entry in existing.values():
+        if entry.content_hash() != entry.import_hash and not overwrite:
+            tally.add("entries", "kept")
+            tally.notes.append(
+                f"entry {entry.pk} “{entry.headline}”: gone from the source, kept (edited)"
+            )
+        else:
+            entry.delete()
+            tally.add("entries", "deleted")
+
+
+def _load_chunk(blog, rows, images, *, overwrite, tally, is_new, pins, pinned_one, reason) -> None:
+    """Write one chunk of the document's entries (plan, image keys, the entry found), with
+    their pictures' captions, authors and corrections, through the models' bulk paths."""
+    creates, updates, new_captions, replaced = [], [], [], []
+    for plan, keys, entry in rows:
         if plan.pinned is not None:
             pins[plan.key] = plan.pinned
         placed = [(at, block, key) for (at, block), key in zip(plan.placed, keys, strict=True)]
@@ -1105,10 +1141,10 @@ def _load_entries(
             # Imported entries keep the source's time: when the backup says it last changed,
             # else its own time (none for an untimed entry).
             entry.changed_at = plan.changed_at or entry.published_at
-            if is_new and plan.pinned and not any(e.is_pinned for e, _, _ in creates):
+            if is_new and plan.pinned and not pinned_one[0]:
                 # A new blog has no other pin to displace: the entry is written pinned, as
                 # the backup has it (a pin through the verb would date it now).
-                entry.is_pinned = True
+                entry.is_pinned = pinned_one[0] = True
             creates.append((entry, placed, plan))
             tally.add("entries", "created")
             continue
@@ -1145,9 +1181,6 @@ def _load_entries(
         new_captions += [(entry, placed)]
         tally.add("entries", "updated")
 
-    reason = f"import {blog.source_name or blog.slug}"
-    # Oldest first, as if written one by one: entries tied in stream order keep their order by
-    # id, which a restored backup then exports in the same order again.
     created = [entry for entry, _, _ in reversed(creates)]
     Entry.objects.bulk_write(
         blog,
@@ -1178,18 +1211,6 @@ def _load_entries(
     written = [(entry.pk, plan) for entry, _, plan in creates]
     written += [(entry.pk, plan) for entry, plan in updates]
     _load_people(written, reason)
-    _load_pins(blog, pins)
-
-    # Entries the source no longer has: drop the untouched ones, keep what editors changed.
-    for entry in existing.values():
-        if entry.content_hash() != entry.import_hash and not overwrite:
-            tally.add("entries", "kept")
-            tally.notes.append(
-                f"entry {entry.pk} “{entry.headline}”: gone from the source, kept (edited)"
-            )
-        else:
-            entry.delete()
-            tally.add("entries", "deleted")
 
 
 def _people_changed(entry: Entry, plan: EntryPlan) -> bool:
@@ -1221,6 +1242,8 @@ def _load_people(written: list[tuple[int, EntryPlan]], reason: str) -> None:
         )
 
 
+# How many entries an import writes at a time (their instances, pictures and history rows).
+WRITE_CHUNK = 2_000
 # What an import writes of an entry it updates (Entry.objects.bulk_write adds what derives
 # from them, and the bookkeeping).
 ENTRY_IMPORT_FIELDS = [
