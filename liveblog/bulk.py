@@ -9,13 +9,32 @@ handling, rows that have their primary key, inherited models, databases that can
 from a bulk insert. No signals, as with Django's.
 """
 
+import functools
 import operator
 
 from django.db import connections, models, transaction
 from django.utils import timezone
+from simple_history.manager import HistoryManager
+
+
+@functools.cache
+def history_of(model) -> HistoryManager:
+    """The model's history manager (`Model.history` builds a new manager class on every
+    access: bulk writers take this one)."""
+    return HistoryManager(model.history.model)
 
 
 class BulkQuerySet(models.QuerySet):
+    def bulk_add(self, objs, *, reason: str) -> list:
+        """Create many rows at once, each with its history line through django-simple-history's
+        bulk API (`reason` as its change reason, one date for them all): how imports write
+        pictures, captions and corrections."""
+        made = self.bulk_create(objs)
+        history_of(self.model).bulk_history_create(
+            made, default_change_reason=reason, default_date=timezone.now()
+        )
+        return made
+
     def bulk_create(self, objs, batch_size=None, ignore_conflicts=False, **options):
         objs = list(objs)
         connection = connections[self.db]

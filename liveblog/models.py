@@ -29,12 +29,11 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
 from liveblog import languages, search, uploads
-from liveblog.bulk import BulkHistory, BulkQuerySet
+from liveblog.bulk import BulkHistory, BulkQuerySet, history_of
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
@@ -44,13 +43,6 @@ RESERVED_SLUGS = frozenset(
 # Sent on commit after a blog's revision moved (kwargs: pk, revision). Infrastructure only:
 # liveblog.freshness forgets what it remembered of the blog's state.
 blog_changed = Signal()
-
-
-@functools.cache
-def history_of(model) -> HistoryManager:
-    """The model's history manager (`Model.history` builds a new manager class on every
-    access: bulk writers take this one)."""
-    return HistoryManager(model.history.model)
 
 
 @functools.cache
@@ -442,14 +434,6 @@ class Blog(models.Model):
         return body_markup.split_paragraphs(self.intro)
 
 
-class ImageQuerySet(BulkQuerySet):
-    def bulk_add(self, images: list["Image"], *, reason: str) -> list["Image"]:
-        """Create many pictures at once (an import), each with its history line. Two queries."""
-        made = self.bulk_create(images)
-        history_of(Image).bulk_history_create(made, default_change_reason=reason)
-        return made
-
-
 class Image(models.Model):
     alt_text = models.TextField(
         _("alt text"), help_text=_("Describes the picture for readers who cannot see it.")
@@ -479,7 +463,7 @@ class Image(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = ImageQuerySet.as_manager()
+    objects = BulkQuerySet.as_manager()  # imports write pictures in bulk
     history = HistoricalRecords(excluded_fields=["updated_at"], bases=[BulkHistory])
 
     class Meta:
@@ -712,6 +696,7 @@ class EntryQuerySet(BulkQuerySet):
         for entry, change in changes:
             change.entry_id = entry.pk
         Change.objects.bulk_create([change for _, change in changes])
+        # Their history: created rows as added, the others as changed (one date for all).
         history = history_of(Entry)
         history.bulk_history_create(created, default_change_reason=reason, default_date=now)
         history.bulk_history_create(
@@ -1331,15 +1316,6 @@ class Change(models.Model):
         return 0
 
 
-class CorrectionQuerySet(BulkQuerySet):
-    def bulk_add(self, corrections: list["Correction"], *, reason: str) -> list["Correction"]:
-        """Create many corrections at once (an import), each with its history line, for entries
-        written in the same transaction (which took their change then). Two queries."""
-        made = self.bulk_create(corrections)
-        history_of(Correction).bulk_history_create(made, default_change_reason=reason)
-        return made
-
-
 class Correction(models.Model):
     """A dated note readers see under an entry that was changed after publication."""
 
@@ -1360,7 +1336,7 @@ class Correction(models.Model):
         _("created at"), default=timezone.now, validators=[validate_showable_time]
     )
 
-    objects = CorrectionQuerySet.as_manager()
+    objects = BulkQuerySet.as_manager()
     history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:
@@ -1382,15 +1358,6 @@ class Correction(models.Model):
             result = super().delete(*args, **kwargs)
             self.entry.touch()
         return result
-
-
-class CaptionQuerySet(BulkQuerySet):
-    def bulk_place(self, captions: list["Caption"], *, reason: str) -> list["Caption"]:
-        """Place many pictures at once (an import), each with its history line, in entries
-        written in the same transaction (which took their change then). Two queries."""
-        made = self.bulk_create(captions)
-        history_of(Caption).bulk_history_create(made, default_change_reason=reason)
-        return made
 
 
 class Caption(models.Model):
@@ -1418,7 +1385,7 @@ class Caption(models.Model):
         help_text=_("How many body blocks come before the image: 0 puts it first."),
     )
 
-    objects = CaptionQuerySet.as_manager()
+    objects = BulkQuerySet.as_manager()
     history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:

@@ -1204,7 +1204,7 @@ def _load_chunk(blog, rows, images, *, overwrite, tally, is_new, pins, pinned_on
         for entry_id, placed in placements
         for position, block, key in placed
     ]
-    Caption.objects.bulk_place(captions, reason=reason)
+    Caption.objects.bulk_add(captions, reason=reason)
     tally.add("captions", "created", len(captions))
     if placements:  # what the written entries lack follows their pictures
         Entry.objects.filter(pk__in=[pk for pk, _ in placements]).refresh_attention()
