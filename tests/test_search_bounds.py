@@ -62,11 +62,12 @@ def many_entries(postgres) -> list[Blog]:
             INSERT INTO liveblog_entry (blog_id, headline, body, body_blocks, "order",
                 published_at, language, search_config, is_key_event, is_pinned, status,
                 sort_key, is_scheduled, revision, version, import_key, import_hash,
-                created_at, updated_at)
+                lacks_link_address, lacks_picture_file, lacks_alt_text, created_at, updated_at)
             SELECT blog.id, 'Update ' || g,
                 'Ukraine ' || CASE WHEN g %% 3 = 0 THEN 'Biden ' ELSE '' END || words.text,
                 '[]'::jsonb, 0, now() - g * interval '1 minute', '', blog.search_config,
-                false, false, 'published', g, false, 0, 1, '', '', now(), now()
+                false, false, 'published', g, false, 0, 1, '', '', false, false, false, now(),
+                now()
             FROM generate_series(1, %(entries)s) AS g
             JOIN liveblog_blog AS blog ON blog.id = (%(blogs)s::bigint[])[1 + g %% %(n)s]
             CROSS JOIN LATERAL (

@@ -567,7 +567,7 @@ def load_document(
     plans = _entry_plans(document["entries"], users, origin)
     pictures = _picture_plan(document, origin)
 
-    blog, renamed = _find_blog(document, source_name, sidecar, origin, slug_taken)
+    blog, renamed = _find_blog(document, source_name, sidecar, origin, slug_taken, values_hash)
     overwrite = overwrite or slug_taken == REPLACE
     now = timezone.now()
     is_new = blog is None
@@ -652,9 +652,19 @@ def _field_refusal(error: ValidationError, origin: Origin, document: dict) -> Re
 
 
 def _find_blog(
-    document: dict, source_name: str, sidecar: dict, origin: Origin, slug_taken: str
+    document: dict,
+    source_name: str,
+    sidecar: dict,
+    origin: Origin,
+    slug_taken: str,
+    values_hash: str,
 ) -> tuple[Blog | None, str]:
-    """The blog the document updates (None: a new one), and the slug a renamed one takes."""
+    """The blog the document updates (None: a new one), and the slug a renamed one takes.
+
+    Found by natural keys: the source file the blog was imported from; or, at the document's
+    address, the blog an import of this same document made (its fields' fingerprint, kept as
+    `import_hash`): re-running a restore, or two running at once, updates that blog rather than
+    refusing it. Any other blog at that address is refused, replaced or left beside."""
     slug = sidecar.get("slug") or document.get("slug")
     # The exclude() repeats the partial index's condition so SQLite can use the index.
     # Locked: a concurrent import, editor or poller-visible change waits until this file is in.
@@ -669,6 +679,8 @@ def _find_blog(
         return None, ""
     if sidecar.get("slug") and blog.source_name in ("", source_name):
         return blog, ""  # a text seed's sidecar gives the address of a blog made here
+    if blog.import_hash == values_hash and blog.source_name in ("", source_name):
+        return blog, ""  # this document made it
     if slug_taken == REPLACE:
         return blog, ""
     if slug_taken == RENAME:
