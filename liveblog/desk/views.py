@@ -118,7 +118,7 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
     """The desk: composer on top, the stream below (its first page rendered in).
 
     Queries: session, user, permissions (2), blog with state, co-author choices, the stream
-    (5), its fingerprint: the same for a blog of 20 entries and of 5,000.
+    (5): the same for a blog of 20 entries and of 50,000.
     """
     with timezone.override(blog.zone):
         form = ComposerForm()
