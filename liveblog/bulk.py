@@ -61,7 +61,8 @@ class BulkQuerySet(models.QuerySet):
         row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
         now = timezone.now()  # the rows of one call share their timestamps
         preparers = [(_value(field, now), _preparer(field, connection)) for field in fields]
-        size = max(1, connection.ops.bulk_batch_size(fields, objs))
+        # The database's own limit, and the wire protocol's of 65,535 parameters a statement.
+        size = max(1, min(connection.ops.bulk_batch_size(fields, objs), 65_535 // len(fields)))
         if batch_size:
             size = min(size, batch_size)
         for obj in objs:

@@ -896,6 +896,14 @@ class Entry(models.Model):
                 condition=Q(is_key_event=True, status=EntryStatus.PUBLISHED),
                 name="entry_key_events_idx",
             ),
+            # The desk's drafts and scheduled entries above its stream (EntryQuerySet.waiting):
+            # a blog's few, newest first (PostgreSQL also manages with the stream and scheduled
+            # indexes; SQLite would read the whole blog).
+            models.Index(
+                fields=["blog", "-created_at", "-id"],
+                condition=Q(status=EntryStatus.DRAFT) | Q(is_scheduled=True),
+                name="entry_waiting_idx",
+            ),
             # "Needs attention" (the admin's filter and the blog page's counts): the few
             # entries lacking something, never a scan of the blog's bodies.
             models.Index(fields=["blog"], condition=ATTENTION_Q, name="entry_attention_idx"),

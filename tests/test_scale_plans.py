@@ -101,17 +101,18 @@ def test_key_events_feeds_lists_and_the_desk_read_small_indexes(big_blog):
     editors_list = Entry.objects.for_blog(big_blog).order_by("-sort_key", "-id")[:21]
     waiting = Entry.objects.for_blog(big_blog).waiting()[:20]
     attention = Entry.objects.for_blog(big_blog).needing_attention()
-    for queryset, index in (
-        (key_events, "entry_key_events_idx"),
-        (feed, "entry_blog_sort_idx"),
-        (editors_list, "entry_blog_sort_idx"),
-        # Drafts through the stream index's (blog, status), scheduled entries through theirs.
-        (waiting, "entry_stream_idx"),
-        (attention, "entry_attention_idx"),
+    for queryset, indexes in (
+        (key_events, ["entry_key_events_idx"]),
+        (feed, ["entry_blog_sort_idx"]),
+        (editors_list, ["entry_blog_sort_idx"]),
+        # Its own index, or drafts through the stream index's (blog, status) and scheduled
+        # entries through theirs: the planner's choice, both a seek.
+        (waiting, ["entry_waiting_idx", "entry_stream_idx"]),
+        (attention, ["entry_attention_idx"]),
     ):
         text = plan(queryset)
         no_scan(text)
-        assert index in text, text
+        assert any(index in text for index in indexes), text
 
 
 def test_what_changed_and_the_blog_state_are_seeks(big_blog):

@@ -14,6 +14,7 @@ from liveblog.importers.loader import (
     seed_files,
 )
 from liveblog.models import Blog
+from liveblog.signals import optimize_sqlite
 
 PROGRESS_BAR_MIN_FILES = 20
 
@@ -102,6 +103,7 @@ class Command(BaseCommand):
             # The bar hid the files' lines: their warnings come here.
             for warning in warnings if verbosity >= 1 else []:
                 self.stdout.write(f"  {warning}")
+        optimize_sqlite(force=True)  # the planner's statistics follow what was written
         prefix = "Dry run, nothing written: " if dry_run else ""
         if verbosity >= 1:
             self.stdout.write(
