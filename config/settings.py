@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "liveblog",
+    "liveblog.teams",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,14 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
+class Forbidden(exceptions.PermissionDenied):
+    """A 403 naming the fields the caller may not write (in `errors`)."""
+
+    def __init__(self, detail: str, fields=()):
+        super().__init__(detail)
+        self.fields = list(fields)
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource is in use."
@@ -104,7 +112,7 @@ def exception_handler(exc, context):
             "status": response.status_code,
             "code": code,
             "detail": str(detail),
-            "errors": {},
+            "errors": {name: [str(detail)] for name in getattr(exc, "fields", ())},
         }
     response.data = body
     return response
