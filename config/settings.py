@@ -325,6 +325,13 @@ LIVEBLOG_PAGE_MAX_AGE = env_int("LIVEBLOG_PAGE_MAX_AGE", 10)
 # long an editor's "is editing this entry" lasts without a heartbeat.
 LIVEBLOG_DESK_POLL_SECONDS = env_int("LIVEBLOG_DESK_POLL_SECONDS", 5)
 LIVEBLOG_DESK_PRESENCE_SECONDS = env_int("LIVEBLOG_DESK_PRESENCE_SECONDS", 30)
+# While nothing changes, the desk's poll waits longer each time, up to this many intervals;
+# any change or keystroke brings it back to one. It stops while the tab is hidden.
+LIVEBLOG_DESK_POLL_BACKOFF = env_int("LIVEBLOG_DESK_POLL_BACKOFF", 4)
+if LIVEBLOG_DESK_POLL_BACKOFF < 1:
+    raise ImproperlyConfigured("LIVEBLOG_DESK_POLL_BACKOFF must be 1 or more")
+# The most entries waiting for approval the desk lists at once (longest waiting first).
+LIVEBLOG_DESK_QUEUE_SIZE = env_int("LIVEBLOG_DESK_QUEUE_SIZE", 50)
 # How long a cached response or fragment may stay in the cache. Keys carry the blog's state, so
 # this only bounds how long superseded copies occupy memory; it never makes a page stale.
 LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
@@ -344,9 +351,23 @@ LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
 # Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
 # "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
 LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
-# Upload limits for images.
-LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
-LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
+# Upload limits for images: a photographer's file up to this size is accepted (a larger one is
+# refused naming the limit, with the rest of the form kept), and stored downscaled so its long
+# edge is at most LIVEBLOG_IMAGE_LONG_EDGE pixels (0: stored as uploaded).
+LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 50 * 1024 * 1024)
+# 64 megapixels: the largest cameras' files (61 MP) are decoded at a reduced scale to be stored.
+LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 64_000_000)
+LIVEBLOG_IMAGE_LONG_EDGE = env_int("LIVEBLOG_IMAGE_LONG_EDGE", 3000)
+if LIVEBLOG_IMAGE_LONG_EDGE < 0:
+    raise ImproperlyConfigured("LIVEBLOG_IMAGE_LONG_EDGE must be 0 (keep) or a number of pixels")
+# Every uploaded file goes through the size check first: past LIVEBLOG_MAX_IMAGE_BYTES its
+# content is dropped as it arrives (the other fields are still read, so the form comes back
+# filled in with the refusal); then to memory or a temporary file as Django does.
+FILE_UPLOAD_HANDLERS = [
+    "liveblog.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security (liveblog/security.py; README "Security") ---
 # Reverse proxies in front of the app that append the caller's address to X-Forwarded-For.
@@ -354,8 +375,9 @@ LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
 LIVEBLOG_TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
 if LIVEBLOG_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("LIVEBLOG_TRUSTED_PROXIES must be 0 or more")
-# Bodies larger than this are refused with a 400 before they are read (image uploads may add
-# LIVEBLOG_MAX_IMAGE_BYTES); Django applies it to form fields too.
+# Bodies larger than this are refused with a 400 before they are read (a multipart upload may
+# add twice LIVEBLOG_MAX_IMAGE_BYTES: a picture up to twice the limit is read, and refused
+# naming the limit with the form kept); Django applies it to form fields too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LIVEBLOG_MAX_BODY_BYTES", 2_621_440)
 # Logins (admin and /api/auth/login/): after this many failures for one account, or from one
 # address, that account or address is locked out for the cool-off time. Superusers unlock under

@@ -24,6 +24,12 @@ def field_names(model, names: Iterable[str]) -> list[str]:
     return found
 
 
+def changed_part(model, names: Iterable[str]) -> str:
+    """ "changed headline, body" ("" when nothing was)."""
+    names = field_names(model, names)
+    return "changed " + ", ".join(names) if names else ""
+
+
 def sentence(parts: list[str], where: str) -> str:
     text = "; ".join(part for part in parts if part) or "Saved"
     return f"{text[0].upper()}{text[1:]} ({where})."
@@ -58,9 +64,7 @@ def entry_reason(entry: Entry, *, before: dict | None, changed: Iterable[str], w
     elif before is not None and "verification_note" in changed:
         parts.append("label note changed")
     if before is not None:
-        others = field_names(Entry, sorted(changed - TOLD_APART))
-        if others:
-            parts.append("changed " + ", ".join(others))
+        parts.append(changed_part(Entry, sorted(changed - TOLD_APART)))
     return sentence(parts, where)
 
 
@@ -82,5 +86,4 @@ def object_reason(model, *, created: bool, changed: Iterable[str], where: str) -
     """A write of anything else: "Added (admin)." or "Changed alt text, credit (API)."."""
     if created:
         return sentence(["added"], where)
-    names = field_names(model, changed)
-    return sentence(["changed " + ", ".join(names)] if names else ["saved unchanged"], where)
+    return sentence([changed_part(model, changed) or "saved unchanged"], where)

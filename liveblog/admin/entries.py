@@ -28,15 +28,12 @@ from liveblog.admin.display import (
     verb_action,
 )
 from liveblog.desk import forms as desk_forms
+from liveblog.desk.views import FROM_DESK
 from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
 from liveblog.teams import rules
 
 # The statuses a contributor chooses from (an editor approves: liveblog.teams.rules).
 CONTRIBUTOR_STATUSES = [EntryStatus.DRAFT, EntryStatus.SUBMITTED]
-
-
-# The query parameter of an entry form opened from the live desk: Save goes back there.
-FROM_DESK = "_desk"
 
 
 class CaptionInline(admin.TabularInline):
