@@ -1089,6 +1089,20 @@ class Entry(models.Model):
         return self.status == EntryStatus.PUBLISHED and not self.is_visible
 
     @property
+    def verification_history(self) -> list[dict]:
+        """Every label the entry had, oldest first, for templates: the label, its name, when
+        it was set (a datetime) and its note."""
+        return [
+            {
+                "label": item["label"],
+                "name": Verification(item["label"]).label,
+                "at": datetime.datetime.fromisoformat(item["at"]),
+                "note": item.get("note", ""),
+            }
+            for item in self.verification_log
+        ]
+
+    @property
     def attention_reasons(self) -> list[str]:
         """What editors must still supply, read from `EntryQuerySet.with_attention()`'s flags."""
         return [label for name, label in ATTENTION_REASONS.items() if getattr(self, name, False)]
@@ -1173,7 +1187,17 @@ class Entry(models.Model):
             displaced,
             update=True,
             default_change_reason=f"Unpinned: “{self.headline}” was pinned instead.",
+            default_user=self._acting_user(),
         )
+
+    def _acting_user(self):
+        """Who is making this write, as django-simple-history records it for a save: the
+        user set on the object, else the request's (its middleware keeps the request)."""
+        user = getattr(self, "_history_user", None)
+        if user is None:
+            request = getattr(HistoricalRecords.context, "request", None)
+            user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
 
     def unpin(self) -> None:
         self.is_pinned = False

@@ -76,6 +76,10 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         item["datePublished"] = entry.published_at
     if entry.changed_at:
         item["dateModified"] = entry.changed_at
+    if entry.verification:
+        # schema.org's word for the state of a work: the report's label, in words machines
+        # can rely on whatever the page's language ("Confirmed", "Retracted").
+        item["creativeWorkStatus"] = entry.verification.title()
     authors = [author.get_full_name() or author.get_username() for author in entry.authors.all()]
     if authors:
         item["author"] = [{"@type": "Person", "name": name} for name in authors]

@@ -131,7 +131,7 @@ def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, 
 
 def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
     """Changes only when what the desk's stream shows could: the blog's state version (every
-    change of its entries, readers' and editors' alike), who is editing what (`editing`, read
+    change of its entries, readers' and editors' alike, and of its team), who is editing what (`editing`, read
     once per request with the stream it describes, so the tag always names what was sent),
     who asks and which page. No query."""
     return freshness.digest_etag(
@@ -140,8 +140,6 @@ def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, lis
         blog.state_version,
         sorted(editing.items()),
         request.user.pk,
-        # A role given or taken changes what the desk offers.
-        rules.role_on(request.user, blog) or "",
         str(cursor or ""),
     )
 
@@ -159,7 +157,12 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
     field = form.fields["co_authors"]
     editing = presence.editors(blog.pk, besides=request.user)
     shown = stream_context(request, blog, None, editing)
-    role = rules.role_on(request.user, blog)
+    # Newsroom editors work on every blog whatever their team role: no role to show.
+    role = (
+        None
+        if rules.everywhere(request.user, rules.Action.PUBLISH)
+        else rules.role_on(request.user, blog)
+    )
     context = {
         **admin.site.each_context(request),
         **shown,

@@ -69,7 +69,19 @@ class Membership(models.Model):
 
     def save(self, *args, **kwargs):
         """Save the role; a new member may sign in to the admin and the live desk (staff
-        status, which alone shows nothing readers do not see)."""
+        status, which alone shows nothing readers do not see). The blog's desks learn of it
+        (its editors' state moves), since what they offer depends on the role."""
+        from liveblog.models import Blog
+
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
             get_user_model().objects.filter(pk=self.user_id, is_staff=False).update(is_staff=True)
+            Blog.objects.touch_state(self.blog_id)
+
+    def delete(self, *args, **kwargs):
+        from liveblog.models import Blog
+
+        with transaction.atomic(using=kwargs.get("using")):
+            result = super().delete(*args, **kwargs)
+            Blog.objects.touch_state(self.blog_id)
+        return result
