@@ -131,9 +131,9 @@ def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, 
 
 def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
     """Changes only when what the desk's stream shows could: the blog's state version (every
-    change of its entries, readers' and editors' alike, and of its team), who is editing what (`editing`, read
-    once per request with the stream it describes, so the tag always names what was sent),
-    who asks and which page. No query."""
+    change of its entries, readers' and editors' alike, and of its team), who is editing
+    what (`editing`, read once per request with the stream it describes, so the tag always
+    names what was sent), who asks and which page. No query."""
     return freshness.digest_etag(
         "desk",
         blog.pk,
