@@ -62,9 +62,13 @@ class MembershipInline(admin.TabularInline):
         return blog is not None and rules.may(request.user, rules.Action.MANAGE_TEAM, blog)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return obj is not None and (
-            rules.role_on(request.user, obj) is not None
-            or rules.everywhere(request.user, rules.Action.SEE_DRAFTS)
+        user = request.user
+        if obj is None:
+            # Asked without the blog when the rows are read (the blog's page decided already).
+            return bool(rules.roles_of(user)) or rules.everywhere(user, rules.Action.SEE_DRAFTS)
+        return (
+            rules.role_on(user, obj) is not None
+            or rules.everywhere(user, rules.Action.SEE_DRAFTS)
             or self.manages(request, obj)
         )
 
