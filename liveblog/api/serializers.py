@@ -367,7 +367,6 @@ class EntrySerializer(RecordedSerializer):
     corrections = CorrectionSerializer(many=True, read_only=True)
     authors = serializers.SerializerMethodField(help_text="Authors' full names.")
     verification_history = VerificationChangeSerializer(
-        source="verification_log",
         many=True,
         read_only=True,
         help_text='Every label the entry had, oldest first (label "" when one was removed).',
