@@ -232,9 +232,7 @@ def test_a_blog_admin_adds_a_member_on_the_blogs_page(client, blog):
     saved = client.post(f"/admin/liveblog/blog/{blog.pk}/change/", data)
     assert saved.status_code == 302, saved.context and saved.context["errors"]
     assert Membership.objects.get(user__username="newbie").role == "contributor"
-    assert (
-        Membership.history.get(user__username="newbie").history_change_reason == "Added (admin)."
-    )
+    assert Membership.history.get(user__username="newbie").history_change_reason == "Added (admin)."
 
 
 def test_team_members_see_the_team_and_only_admins_change_it(client, blog):
