@@ -226,6 +226,7 @@ def desk_strings() -> dict[str, str]:
         "labelNote": _("Note with the label (e.g. who confirmed it, or what was wrong)"),
         "fullForm": _("Full form"),
         "saveAndPublish": _("Save and publish"),
+        "saveAndSubmit": _("Save and submit for approval"),
         "returnNote": _("What should the author change?"),
         "sendBack": _("Return to the author"),
         "scheduleFor": _("Publish at (the blog's time zone)"),
@@ -451,7 +452,8 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
     what else this user may change there: the label's note and a public correction (editors,
     the correction once readers have the entry), and the full form's address.
     POST: save them if nobody saved since `loaded_version` (the admin form's check), and with
-    `approve`, approve a submitted entry in the same write; otherwise 409 with both versions
+    `approve`, approve a submitted entry in the same write (a contributor's `submit`: submit
+    their draft); otherwise 409 with both versions
     and who saved theirs, so the editor can choose or merge."""
     if request.method not in ("GET", "POST"):
         return JsonResponse({"ok": False}, status=405)
@@ -470,6 +472,7 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
                 "verification_note": entry.verification_note if publishes else None,
                 "may_correct": publishes and entry.status == EntryStatus.PUBLISHED,
                 "may_approve": publishes and entry.status == EntryStatus.SUBMITTED,
+                "may_submit": not publishes and entry.status == EntryStatus.DRAFT,
                 "form_url": f"{form_url}?{FROM_DESK}=1",
             }
         )
@@ -479,6 +482,8 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
     fields = ["headline", "body", *(["verification_note"] if publishes else [])]
     correction = request.POST.get("correction", "").strip() if publishes else ""
     approve = publishes and request.POST.get("approve") == "1"
+    # A contributor's fix goes back to the queue in the same write ("Save and submit").
+    submit = not publishes and request.POST.get("submit") == "1"
     with transaction.atomic():
         form = desk_edit_form(fields)(request.POST, instance=entry)
         if not form.is_valid():
@@ -515,6 +520,12 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
                     ["approved and published", edits], "live desk"
                 )
                 entry.approve(also=tuple(fields))
+            elif submit:
+                entry._change_reason = history.sentence(
+                    [edits, "submitted for approval"], "live desk"
+                )
+                entry.status = EntryStatus.SUBMITTED
+                entry.save(update_fields=[*fields, "status"])
             else:
                 entry._change_reason = history.sentence([edits or "saved unchanged"], "live desk")
                 entry.save(update_fields=fields)
@@ -526,7 +537,11 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
             transaction.set_rollback(True)
             return refused(as_messages(error))
     presence.release(blog.pk, entry.pk, request.user)
-    message = _("Approved and published.") if approve else _("Saved.")
+    message = _("Saved.")
+    if approve:
+        message = _("Approved and published.")
+    elif submit:
+        message = _("Submitted: an editor of this blog will publish it or return it to you.")
     return JsonResponse({"ok": True, "version": entry.version, "message": message})
 
 

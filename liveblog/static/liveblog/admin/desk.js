@@ -552,15 +552,18 @@
     const errors = document.createElement("div");
     errors.className = "desk-errors";
     errors.setAttribute("role", "alert");
-    const save = button(strings.save, !current.may_approve);
+    const save = button(strings.save, !current.may_approve && !current.may_submit);
     const cancel = button(strings.cancel, false);
     const actions = document.createElement("div");
     actions.className = "desk-actions";
-    if (current.may_approve) {
-      const publish = button(strings.saveAndPublish, true);
-      actions.append(publish);
-      publish.addEventListener("click", function () {
-        saveEdit(entry, headlineInput.value, bodyInput.value, current.version, errors, values(extras), true);
+    if (current.may_approve || current.may_submit) {
+      // One action: the fix and the entry's next step (an editor publishes, a contributor
+      // sends it back to the queue).
+      const next = button(current.may_approve ? strings.saveAndPublish : strings.saveAndSubmit, true);
+      actions.append(next);
+      next.addEventListener("click", function () {
+        const more = Object.assign(values(extras), current.may_submit ? { submit: "1" } : {});
+        saveEdit(entry, headlineInput.value, bodyInput.value, current.version, errors, more, current.may_approve);
       });
     }
     actions.append(save, cancel);
