@@ -479,6 +479,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An entry's label and each label of its history are one set of values: one name.
+    "ENUM_NAME_OVERRIDES": {"VerificationEnum": "liveblog.models.Verification"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "liveblog.api.schema.refuse_nul_in_inputs",

@@ -1,7 +1,9 @@
 """Admin forms: what editors type, checked before it reaches the models."""
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -235,6 +237,21 @@ class ImageAdminForm(forms.ModelForm):
         model = Image
         fields = ["file", "alt_text", "credit", "is_file_photo", "source_url"]
         field_classes = {"file": uploads.PictureField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What liveblog/admin/upload_limit.js needs to refuse a picture over the limit at once.
+        limit = settings.LIVEBLOG_MAX_IMAGE_BYTES
+        self.fields["file"].widget.attrs.update(
+            {
+                "data-max-bytes": str(limit),
+                "data-too-large": _(
+                    "This file is %(size)s; pictures may be at most %(max)s. Export a smaller "
+                    "JPEG. Nothing else you typed was lost."
+                ).replace("%(max)s", filesizeformat(limit)),
+                "data-megabytes": _("%(size)s MB"),
+            }
+        )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

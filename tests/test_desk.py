@@ -415,10 +415,11 @@ def test_edit_in_place_saves_with_the_version_check(editor_client, blog):
     assert entry.headline == "Typo headline" and entry.version == loaded["version"] + 1
 
 
-def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog):
+def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog, other_editor):
     entry = make_entry(blog, headline="First", body="Original.")
     version = entry.version
     entry.headline = "Theirs"
+    entry._history_user = other_editor
     entry.save(update_fields=["headline"])  # a colleague saved meanwhile
     response = editor_client.post(
         url("_entry", blog.pk, entry.pk),
@@ -427,6 +428,8 @@ def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog)
     assert response.status_code == 409
     data = response.json()
     assert data["conflict"] is True
+    # The banner names who saved theirs (desk.js fills the sentence with it).
+    assert data["who"] == "Olena Koval"
     assert data["theirs"]["headline"] == "Theirs" and data["mine"]["headline"] == "Mine"
     entry.refresh_from_db()
     assert entry.headline == "Theirs"
@@ -589,3 +592,62 @@ def test_the_entry_forms_live_preview_renders_the_whole_grammar(client, editor, 
     assert "<em>b</em>" in html and "javascript" not in html
     assert "<blockquote" in html and "data-embed-load" in html
     assert "lb-body-preview-url" in client.get(reverse("admin:liveblog_entry_add")).content.decode()
+
+
+# --- corrections from the desk, and the full form one click away ------------------------------
+
+
+def test_a_public_correction_from_the_in_place_editor(editor_client, editor, blog):
+    entry = make_entry(blog, headline="Two dead", body="Text.")
+    loaded = editor_client.get(url("_entry", blog.pk, entry.pk)).json()
+    assert loaded["may_correct"] is True
+    assert loaded["form_url"] == f"/admin/liveblog/entry/{entry.pk}/change/?_desk=1"
+    response = editor_client.post(
+        url("_entry", blog.pk, entry.pk),
+        {
+            "headline": "Three dead",
+            "body": "Text.",
+            "loaded_version": loaded["version"],
+            "correction": "An earlier version gave the wrong number of victims.",
+            "verification_note": "",
+        },
+    )
+    assert response.status_code == 200, response.content
+    entry.refresh_from_db()
+    correction = entry.corrections.get()
+    assert (entry.headline, correction.author) == ("Three dead", editor)
+    page = editor_client.get(f"/{blog.slug}/entries/{entry.pk}/").content.decode()
+    assert "An earlier version gave the wrong number of victims." in page
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    refused = editor_client.post(
+        url("_entry", blog.pk, draft.pk),
+        {"headline": "x", "body": "", "loaded_version": draft.version, "correction": "No."},
+    )
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"correction"}
+    assert not draft.corrections.exists()
+
+
+def test_the_full_form_opened_from_the_desk_returns_to_it(editor_client, blog):
+    entry = make_entry(blog, headline="Old")
+    change = reverse("admin:liveblog_entry_change", args=[entry.pk]) + "?_desk=1"
+    form = editor_client.get(change).context["adminform"].form
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+        if name not in ("authors", "published_at")
+    }
+    when = entry.published_at.astimezone(blog.zone)
+    data.update(
+        {
+            "headline": "New",
+            "published_at_0": when.strftime("%Y-%m-%d"),
+            "published_at_1": when.strftime("%H:%M:%S"),
+            "captions-TOTAL_FORMS": 0,
+            "captions-INITIAL_FORMS": 0,
+            "corrections-TOTAL_FORMS": 0,
+            "corrections-INITIAL_FORMS": 0,
+        }
+    )
+    saved = editor_client.post(change, data)
+    assert saved.status_code == 302
+    assert saved["Location"] == url("", blog.pk) + f"#desk-entry-{entry.pk}"

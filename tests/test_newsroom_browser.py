@@ -278,3 +278,25 @@ def test_the_poll_slows_down_while_quiet_and_stops_in_a_hidden_tab(
     wait_for_text(page, "#desk-stream .entry__headline", "Back in view", timeout=3_000)
     assert page.console_errors == []
     page.context.close()
+
+
+def test_a_picture_dropped_on_the_body_opens_the_photo_section(browser, live_server, blog, team):
+    page = desk_of(browser, live_server, team["eve"], blog)
+    page.fill("#id_body", "Typed before the picture came.")
+    page.evaluate(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array([137, 80, 78, 71])], "harbour.png",
+                                        {type: "image/png"}));
+            const body = document.getElementById("id_body");
+            body.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true,
+                                                         cancelable: true}));
+            body.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true,
+                                                     cancelable: true}));
+        }"""
+    )
+    assert page.locator("#desk-photo").get_attribute("open") is not None
+    assert page.evaluate("document.getElementById('id_photo').files[0].name") == "harbour.png"
+    assert page.evaluate("document.activeElement.id") == "id_alt_text"
+    assert page.input_value("#id_body") == "Typed before the picture came."
+    page.context.close()

@@ -37,11 +37,11 @@ class TeamPermissions(BasePermission):
             return True
         if not request.user.is_authenticated:
             return False  # 401 before anything is looked up
-        if request.method == "POST":
-            return view.may_create(request)
         # Who may do this to no object at all is refused before any is looked up (403, as
-        # model permissions answer); the object's own check follows for the others.
-        return view.may_write_any(request)
+        # model permissions answer); the object's own check follows for the others. A method
+        # the view does not offer gets its 405.
+        hook = getattr(view, "may_create" if request.method == "POST" else "may_write_any", None)
+        return hook(request) if hook else True
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
