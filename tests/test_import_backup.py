@@ -341,9 +341,12 @@ def test_a_backup_keeps_approval_and_labels(tmp_path, media_root, django_user_mo
 
     restored = {entry.headline: entry for entry in Entry.objects.all()}
     assert restored["Waiting"].status == "submitted"
-    assert restored["Waiting"].submitted_at == Entry.history.filter(
-        headline="Waiting", status="submitted"
-    ).latest("history_id").submitted_at
+    assert (
+        restored["Waiting"].submitted_at
+        == Entry.history.filter(headline="Waiting", status="submitted")
+        .latest("history_id")
+        .submitted_at
+    )
     label = restored["Labelled"]
     assert (label.verification, label.verification_note) == ("retracted", "It was a drill.")
     assert [item["label"] for item in label.verification_log] == ["unconfirmed", "retracted"]

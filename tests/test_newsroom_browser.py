@@ -243,7 +243,8 @@ def test_the_desk_fits_the_first_screen(
         assert box is not None and box["y"] + box["height"] <= height, (selector, box)
     assert page.locator("#desk-photo").get_attribute("open") is None
     assert page.inner_text("#desk-queue-count") == "1"
-    print(f"DESK {width}x{height}: Publish now ends at {box['y'] + box['height']:.0f} px")
+    publish = page.locator("#desk-publish").bounding_box()
+    print(f"DESK {width}x{height}: Publish now ends at {publish['y'] + publish['height']:.0f} px")
     page.context.close()
 
 
