@@ -347,3 +347,24 @@ def test_the_admin_form_offers_a_contributor_draft_and_submitted_only(client, bl
     assert posted.status_code == 200  # the form again, filled in, with the refusal
     assert "status" in posted.context["adminform"].form.errors
     assert not Entry.objects.exists()
+
+
+def test_a_contributor_finds_published_pictures_and_their_own_only(client, blog, carla):
+    from tests.factories import make_caption, make_image
+
+    secret = make_entry(blog, status=EntryStatus.DRAFT)
+    make_caption(entry=secret, image=make_image(alt_text="Harbour secret draft"))
+    make_caption(entry=make_entry(blog), image=make_image(alt_text="Harbour at dawn"))
+    mine = make_image(alt_text="Harbour by Carla", uploaded_by=carla)
+    client.force_login(carla)
+    found = client.get(desk("_images", blog), {"q": "harbour"}).json()["results"]
+    assert sorted(row["alt"] for row in found) == ["Harbour at dawn", "Harbour by Carla"]
+    secret_id = secret.captions.get().image_id
+    refused = client.post(
+        desk("_post", blog), {"action": "submit", "headline": "x", "existing_image": secret_id}
+    )
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"existing_image"}
+    placed = client.post(
+        desk("_post", blog), {"action": "submit", "headline": "y", "existing_image": mine.pk}
+    )
+    assert placed.status_code == 201

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from liveblog import body as body_markup
 from liveblog import freshness, history, renditions, stream
+from liveblog.api.permissions import images_for
 from liveblog.desk import presence
 from liveblog.desk.forms import (
     DRAFT,
@@ -292,6 +293,8 @@ def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
     submitted or a draft): one row in its history."""
     with timezone.override(blog.zone):
         form = ComposerForm(request.POST, request.FILES)
+        # A picture from the library: one this editor may see (images_for, as in the API).
+        form.fields["existing_image"].queryset = images_for(request)
         valid = form.is_valid()
     if not valid:
         return refused(form_errors(form))
@@ -396,7 +399,7 @@ def desk_preview(request: HttpRequest, blog: Blog) -> HttpResponse:
             is_file_photo=request.POST.get("is_file_photo") in ("on", "true", "1"),
         )
         if existing := small_number(request.POST.get("existing_image"), default=0):
-            picture = Image.objects.filter(pk=existing).first() or picture
+            picture = images_for(request).filter(pk=existing).first() or picture
         caption = Caption(image=picture, text=request.POST.get("caption", ""))
         position = small_number(request.POST.get("photo_position"))
         placed = [(position, {"type": "image", "caption_obj": caption})]
@@ -413,8 +416,9 @@ def desk_preview(request: HttpRequest, blog: Blog) -> HttpResponse:
 @desk_view()
 @require_GET
 def desk_images(request: HttpRequest, blog: Blog) -> JsonResponse:
-    """Pictures in the library matching every word of `q` in their alt text or credit."""
-    images = Image.objects.all()
+    """Pictures in the library matching every word of `q` in their alt text or credit: those
+    this editor may see (images_for: without the image permissions, published ones only)."""
+    images = images_for(request)
     words = request.GET.get("q", "").split()[:5]
     if not words:
         return JsonResponse({"results": []})
