@@ -10,6 +10,7 @@ import feedparser
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -47,7 +48,8 @@ def entry(blog):
 
 
 def label(entry, value, note=None, at=AT):
-    with time_machine.travel(at, tick=False):
+    # As a request would: its commit tells the blog's state kept outside the database (Redis).
+    with time_machine.travel(at, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
         entry.set_verification(value, note)
     entry.refresh_from_db()
 
