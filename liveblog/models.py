@@ -1260,10 +1260,16 @@ class Entry(models.Model):
                     % {"labels": ", ".join(value for value in Verification.values if value)}
                 }
             )
-        written = ["verification", "verification_note"]
-        if note is None:
-            note = self.verification_note if label == self.verification else ""
-        self.verification, self.verification_note = label, note.strip()
+        written = ["verification"]
+        if note is not None:
+            self.verification_note = note.strip()
+            written.append("verification_note")
+        elif label != self.verification:
+            # A new label starts without the old one's note; the same label keeps the note as
+            # the row has it (never one read earlier).
+            self.verification_note = ""
+            written.append("verification_note")
+        self.verification = label
         self.save(update_fields=written)
 
     def touch(self) -> None:
