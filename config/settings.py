@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "liveblog",
+    "liveblog.teams",
 ]
 
 MIDDLEWARE = [
@@ -345,6 +346,13 @@ LIVEBLOG_PAGE_MAX_AGE = env_int("LIVEBLOG_PAGE_MAX_AGE", 10)
 # long an editor's "is editing this entry" lasts without a heartbeat.
 LIVEBLOG_DESK_POLL_SECONDS = env_int("LIVEBLOG_DESK_POLL_SECONDS", 5)
 LIVEBLOG_DESK_PRESENCE_SECONDS = env_int("LIVEBLOG_DESK_PRESENCE_SECONDS", 30)
+# While nothing changes, the desk's poll waits longer each time, up to this many intervals;
+# any change or keystroke brings it back to one. It stops while the tab is hidden.
+LIVEBLOG_DESK_POLL_BACKOFF = env_int("LIVEBLOG_DESK_POLL_BACKOFF", 4)
+if LIVEBLOG_DESK_POLL_BACKOFF < 1:
+    raise ImproperlyConfigured("LIVEBLOG_DESK_POLL_BACKOFF must be 1 or more")
+# The most entries waiting for approval the desk lists at once (longest waiting first).
+LIVEBLOG_DESK_QUEUE_SIZE = env_int("LIVEBLOG_DESK_QUEUE_SIZE", 50)
 # How long a cached response or fragment may stay in the cache. Keys carry the blog's state, so
 # this only bounds how long superseded copies occupy memory; it never makes a page stale.
 LIVEBLOG_CACHE_SECONDS = env_int("LIVEBLOG_CACHE_SECONDS", 300)
@@ -380,9 +388,23 @@ LIVEBLOG_SEARCH_CACHE_SECONDS = env_int("LIVEBLOG_SEARCH_CACHE_SECONDS", 60)
 LIVEBLOG_SEARCH_RATE = env_str("LIVEBLOG_SEARCH_RATE", "30/minute")
 if LIVEBLOG_SEARCH_RATE and not re.fullmatch(r"\d+/(s|m|h|d)\w*", LIVEBLOG_SEARCH_RATE):
     raise ImproperlyConfigured("LIVEBLOG_SEARCH_RATE must look like 30/minute, or be empty")
-# Upload limits for images.
-LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
-LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
+# Upload limits for images: a photographer's file up to this size is accepted (a larger one is
+# refused naming the limit, with the rest of the form kept), and stored downscaled so its long
+# edge is at most LIVEBLOG_IMAGE_LONG_EDGE pixels (0: stored as uploaded).
+LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 50 * 1024 * 1024)
+# 64 megapixels: the largest cameras' files (61 MP) are decoded at a reduced scale to be stored.
+LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 64_000_000)
+LIVEBLOG_IMAGE_LONG_EDGE = env_int("LIVEBLOG_IMAGE_LONG_EDGE", 3000)
+if LIVEBLOG_IMAGE_LONG_EDGE < 0:
+    raise ImproperlyConfigured("LIVEBLOG_IMAGE_LONG_EDGE must be 0 (keep) or a number of pixels")
+# Every uploaded file goes through the size check first: past LIVEBLOG_MAX_IMAGE_BYTES its
+# content is dropped as it arrives (the other fields are still read, so the form comes back
+# filled in with the refusal); then to memory or a temporary file as Django does.
+FILE_UPLOAD_HANDLERS = [
+    "liveblog.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security (liveblog/security.py; README "Security") ---
 # Reverse proxies in front of the app that append the caller's address to X-Forwarded-For.
@@ -390,8 +412,9 @@ LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
 LIVEBLOG_TRUSTED_PROXIES = env_int("LIVEBLOG_TRUSTED_PROXIES", 0)
 if LIVEBLOG_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("LIVEBLOG_TRUSTED_PROXIES must be 0 or more")
-# Bodies larger than this are refused with a 400 before they are read (image uploads may add
-# LIVEBLOG_MAX_IMAGE_BYTES); Django applies it to form fields too.
+# Bodies larger than this are refused with a 400 before they are read (a multipart upload may
+# add twice LIVEBLOG_MAX_IMAGE_BYTES: a picture up to twice the limit is read, and refused
+# naming the limit with the form kept); Django applies it to form fields too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LIVEBLOG_MAX_BODY_BYTES", 2_621_440)
 # Logins (admin and /api/auth/login/): after this many failures for one account from one
 # address, that account is locked out from that address for the cool-off time. Superusers
@@ -496,6 +519,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An entry's label and each label of its history are one set of values: one name.
+    "ENUM_NAME_OVERRIDES": {"VerificationEnum": "liveblog.models.Verification"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "liveblog.api.schema.refuse_nul_in_inputs",

@@ -131,7 +131,15 @@ class EntriesFeed(Feed):
         return ", ".join(names) or None
 
     def item_categories(self, entry: Entry) -> list[str]:
-        return [gettext("Key event")] if entry.is_key_event else []
+        categories = [gettext("Key event")] if entry.is_key_event else []
+        if entry.verification:
+            # The label's name, as readers of the page see it at the top of the entry.
+            categories.append(entry.get_verification_display())
+        return categories
+
+    def get_context_data(self, **kwargs) -> dict:
+        # The entry's template (its label is dated in the blog's zone) needs the blog.
+        return {**super().get_context_data(**kwargs), "entry": kwargs["item"], "blog": self.blog}
 
 
 class KeyEventsFeed(EntriesFeed):

@@ -1,7 +1,9 @@
 """Admin forms: what editors type, checked before it reaches the models."""
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -125,10 +127,17 @@ class EntryAdminForm(forms.ModelForm):
             "published_at",
             "is_key_event",
             "is_pinned",
+            "verification",
+            "verification_note",
+            "return_note",
             "authors",
             "order",
             "language",
         ]
+
+    # The editor using the form (set by the admin, EntryAdmin.get_form): what they may write
+    # is the team rule's (liveblog.teams.rules).
+    user = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +152,7 @@ class EntryAdminForm(forms.ModelForm):
                 version = Entry.objects.filter(pk=self.instance.pk).values_list("version").get()[0]
             self.fields["loaded_version"].initial = version
         self.conflict = False
+        self.conflict_by = ""
         # The admin activates the blog's zone around this form (EntryAdmin.changeform_view).
         if "published_at" in self.fields:
             self.fields["published_at"].help_text = _(
@@ -168,9 +178,26 @@ class EntryAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_role(cleaned)
         if self.instance.pk and not self.conflict:
             self._check_version(cleaned.get("loaded_version"))
         return cleaned
+
+    def _check_role(self, cleaned: dict) -> None:
+        """Refuse, at the field, what the user's role does not let them write (a contributor
+        publishing, pinning, labelling): the form stays filled in."""
+        from liveblog.teams import rules  # the rule reads the models this module imports
+
+        blog = cleaned.get("blog") or (self.instance.blog if self.instance.blog_id else None)
+        if self.user is None or blog is None:
+            return
+        if not self.instance.pk and not rules.may(self.user, rules.Action.WRITE, blog):
+            self.add_error("blog", _("You do not write for this blog."))
+            return
+        changes = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+        existing = self.instance if self.instance.pk else None
+        for name in rules.refused_fields(self.user, blog, changes, existing):
+            self.add_error(name if name in self.fields else None, rules.refusal([name]))
 
     def _check_version(self, loaded: int | None) -> None:
         # Lock the blog (as every writer of its entries does) so nobody saves between this
@@ -206,6 +233,7 @@ class EntryAdminForm(forms.ModelForm):
                 if changed:
                     names = [str(Entry._meta.get_field(name).verbose_name) for name in changed]
                     what = " " + _("They changed: %(fields)s.") % {"fields": ", ".join(names)}
+        self.conflict_by = who
         raise forms.ValidationError(
             _(
                 "%(who)s changed this entry%(when)s after you opened it, so your changes were "
@@ -231,6 +259,21 @@ class ImageAdminForm(forms.ModelForm):
         model = Image
         fields = ["file", "alt_text", "credit", "is_file_photo", "source_url"]
         field_classes = {"file": uploads.PictureField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What liveblog/admin/upload_limit.js needs to refuse a picture over the limit at once.
+        limit = settings.LIVEBLOG_MAX_IMAGE_BYTES
+        self.fields["file"].widget.attrs.update(
+            {
+                "data-max-bytes": str(limit),
+                "data-too-large": _(
+                    "This file is %(size)s; pictures may be at most %(max)s. Export a smaller "
+                    "JPEG. Nothing else you typed was lost."
+                ).replace("%(max)s", filesizeformat(limit)),
+                "data-megabytes": _("%(size)s MB"),
+            }
+        )
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

@@ -117,7 +117,27 @@ BLOG_TRANSITIONS = {
 
 class EntryStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Written by a contributor, waiting for an editor to approve it (publish) or return it.
+    SUBMITTED = "submitted", _("Submitted")
     PUBLISHED = "published", _("Published")
+
+    @classmethod
+    def refusal(cls, old: str | None, new: str) -> str | None:
+        """Why an entry may not go from status `old` (None: new) to `new`; None when it may.
+        Published entries go back to draft (unpublish), never to the approval queue."""
+        if old == cls.PUBLISHED and new == cls.SUBMITTED:
+            return _("A published entry is not submitted again: unpublish it first.")
+        return None
+
+
+class Verification(models.TextChoices):
+    """What readers are told of a report: the entry's label (none by default)."""
+
+    NONE = "", _("No label")
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISPUTED = "disputed", _("Disputed")
+    RETRACTED = "retracted", _("Retracted")
 
 
 def can_preview(user, model) -> bool:
@@ -140,8 +160,16 @@ class BlogQuerySet(models.QuerySet):
         return self.exclude(status=BlogStatus.DRAFT)
 
     def visible_to(self, user):
-        """What this user may read: every blog for editors, public blogs for everyone else."""
-        return self.all() if can_preview(user, Blog) else self.public()
+        """What this user may read: every blog for newsroom editors; public blogs, and the
+        blogs whose team the user is on (liveblog.teams.rules), for everyone else."""
+        from liveblog.teams import rules  # the team rule reads this module
+
+        if can_preview(user, Blog):
+            return self.all()
+        teams = list(rules.roles_of(user))
+        if not teams:
+            return self.public()
+        return self.filter(~Q(status=BlogStatus.DRAFT) | Q(pk__in=teams))
 
     def search(self, query: str, *, language: str | None = None):
         """Blogs whose title, standfirst or intro match the query, best first (see search.py)."""
@@ -406,7 +434,9 @@ class Blog(models.Model):
 
     def is_visible_to(self, user) -> bool:
         """`BlogQuerySet.visible_to()` for this blog."""
-        return self.is_public or can_preview(user, Blog)
+        from liveblog.teams import rules
+
+        return self.is_public or can_preview(user, Blog) or rules.role_on(user, self) is not None
 
     @property
     def is_as_imported(self) -> bool:
@@ -460,6 +490,17 @@ class Image(models.Model):
     )
     # Imports find the same picture again by this key, so one picture is one Image.
     import_key = models.CharField(_("import key"), max_length=64, blank=True, editable=False)
+    # Who uploaded it (desk, API): a contributor may place their own pictures before anyone
+    # else sees them.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -537,6 +578,11 @@ def visible_q(now: datetime.datetime) -> Q:
     )
 
 
+def published_q(now: datetime.datetime) -> Q:
+    """`visible_q()` in a public blog: what readers see (`EntryQuerySet.published()`)."""
+    return visible_q(now) & ~Q(blog__status=BlogStatus.DRAFT)
+
+
 # What an entry or picture can lack that editors must supply (a missing alt text is an
 # accessibility defect), keyed by the entry's flag (derived on save).
 ATTENTION_REASONS = {
@@ -553,11 +599,20 @@ class EntryQuerySet(BulkQuerySet):
 
     def published(self):
         """Entries readers may see: published, due, and in a public blog."""
-        return self.due().exclude(blog__status=BlogStatus.DRAFT)
+        return self.filter(published_q(timezone.now()))
 
     def visible_to(self, user):
-        """What this user may read: every entry for editors, published ones for everyone else."""
-        return self.all() if can_preview(user, Entry) else self.published()
+        """What this user may read: every entry for newsroom editors; published ones for
+        everyone, and on the blogs of the user's teams what their role shows: every entry to
+        editors and blog admins, their own to contributors (liveblog.teams.rules)."""
+        from liveblog.teams import rules  # the team rule reads this module
+
+        if can_preview(user, Entry):
+            return self.all()
+        more = rules.team_entries(user)
+        if more is None:
+            return self.published()
+        return self.filter(published_q(timezone.now()) | more)
 
     def for_blog(self, blog):
         return self.filter(blog=blog)
@@ -585,6 +640,11 @@ class EntryQuerySet(BulkQuerySet):
     def scheduled(self):
         """Entries waiting for their time (readers were not told about them yet)."""
         return self.filter(is_scheduled=True)
+
+    def submitted(self):
+        """Entries waiting for an editor's approval, longest waiting first (the desk's queue;
+        entry_blog_status_sort_idx finds a blog's)."""
+        return self.filter(status=EntryStatus.SUBMITTED).order_by("submitted_at", "id")
 
     def overdue(self, now: datetime.datetime | None = None):
         """Scheduled entries whose time has come but that readers were not told about yet.
@@ -801,6 +861,36 @@ class Entry(models.Model):
         related_name="liveblog_entries",
         verbose_name=_("authors"),
     )
+    # Approval: when the entry last went to the editors' queue (derived on save), and why an
+    # editor returned it, which its authors read until it is approved.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    return_note = models.TextField(
+        _("note to the author"),
+        blank=True,
+        help_text=_("Why an editor returned the entry; its authors see it until it is approved."),
+    )
+    verification = models.CharField(
+        _("verification"),
+        max_length=12,
+        choices=Verification.choices,
+        blank=True,
+        default=Verification.NONE,
+        help_text=_(
+            "What readers are told of the report. A retracted entry stays on the page, "
+            "struck through, with the note."
+        ),
+    )
+    verification_note = models.TextField(
+        _("verification note"),
+        blank=True,
+        help_text=_("Shown with the label, e.g. who confirmed it, or what was wrong."),
+    )
+    # Derived on save when the label changes: when it was set, and every label the entry had
+    # ({"label", "at", "note"}, oldest first), which readers see as its history.
+    verified_at = models.DateTimeField(_("label set at"), null=True, blank=True, editable=False)
+    verification_log = models.JSONField(
+        _("label history"), default=list, blank=True, editable=False
+    )
     # Derived on save: the stream position (see sort_key_for) and whether it waits for its time.
     sort_key = models.BigIntegerField(_("sort key"), default=0, editable=False)
     is_scheduled = models.BooleanField(_("is scheduled"), default=False, editable=False)
@@ -848,6 +938,8 @@ class Entry(models.Model):
             "updated_at",
             "search_config",
             *ATTENTION_REASONS,
+            "verified_at",
+            "verification_log",
         ],
         bases=[BulkHistory],
     )
@@ -873,6 +965,10 @@ class Entry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values), name="entry_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=Verification.values),
+                name="entry_verification_valid",
             ),
             models.CheckConstraint(
                 condition=Q(order__gte=0, order__lt=ORDER_LIMIT), name="entry_order_in_range"
@@ -938,7 +1034,7 @@ class Entry(models.Model):
             fields = set(self._attnames()) - PICTURE_FLAGS
         with transaction.atomic(using=kwargs.get("using")):
             was_visible = was_published = was_pinned = was_key_event = False
-            blog_config = None
+            blog_config = current = None
             if not self._state.adding or self.is_pinned:
                 blog_config = Blog.objects.lock(self.blog_id)
             if not self._state.adding:
@@ -958,6 +1054,7 @@ class Entry(models.Model):
                 self.published_at = now
                 if fields is not None:
                     fields.add("published_at")
+            self._derive_review(current, fields, now)
             self._derive(fields, now, blog_config)
             kind = ChangeKind.of(was_visible, self.is_visible_at(now))
             change = None
@@ -995,6 +1092,35 @@ class Entry(models.Model):
 
     def _attnames(self) -> list[str]:
         return [f.attname for f in self._meta.concrete_fields if not f.primary_key]
+
+    def _derive_review(self, before: dict | None, fields: set | None, now) -> None:
+        """Derive what a change of status or label implies, from the row as it was (`before`;
+        None for a new entry): entering the approval queue dates the submission, approval
+        clears the note to the author, and a new label is dated and added to the label history
+        (always the row's own history, never one read earlier). ValidationError for a status
+        the entry may not move to."""
+        derived = set()
+        old_status = before["status"] if before else None
+        if old_status != self.status:
+            if refusal := EntryStatus.refusal(old_status, self.status):
+                raise ValidationError({"status": refusal})
+            if self.status == EntryStatus.SUBMITTED:
+                self.submitted_at = now
+                derived.add("submitted_at")
+            elif self.status == EntryStatus.PUBLISHED and self.return_note:
+                self.return_note = ""  # approved: the note has done its work
+                derived.add("return_note")
+        log = list(before["verification_log"]) if before else []
+        if self.verification != (before["verification"] if before else Verification.NONE):
+            self.verified_at = now if self.verification else None
+            log.append({"label": self.verification, "at": now.isoformat(), "note": ""})
+            derived |= {"verified_at", "verification_log"}
+        if log and self.verification_note != log[-1]["note"]:
+            log[-1] = {**log[-1], "note": self.verification_note}
+            derived.add("verification_log")
+        self.verification_log = log
+        if fields is not None:
+            fields |= derived
 
     def _derive(self, fields: set | None, now: datetime.datetime, blog_config=None) -> None:
         """Compute the stored derived fields from the fields being written (all when None).
@@ -1044,6 +1170,20 @@ class Entry(models.Model):
     def is_scheduled_now(self) -> bool:
         """Published with a time still to come: readers will see it then."""
         return self.status == EntryStatus.PUBLISHED and not self.is_visible
+
+    @property
+    def verification_history(self) -> list[dict]:
+        """Every label the entry had, oldest first, for templates: the label, its name, when
+        it was set (a datetime) and its note."""
+        return [
+            {
+                "label": item["label"],
+                "name": Verification(item["label"]).label,
+                "at": datetime.datetime.fromisoformat(item["at"]),
+                "note": item.get("note", ""),
+            }
+            for item in self.verification_log
+        ]
 
     @property
     def attention_reasons(self) -> list[str]:
@@ -1130,7 +1270,17 @@ class Entry(models.Model):
             displaced,
             update=True,
             default_change_reason=f"Unpinned: “{self.headline}” was pinned instead.",
+            default_user=self._acting_user(),
         )
+
+    def _acting_user(self):
+        """Who is making this write, as django-simple-history records it for a save: the
+        user set on the object, else the request's (its middleware keeps the request)."""
+        user = getattr(self, "_history_user", None)
+        if user is None:
+            request = getattr(HistoricalRecords.context, "request", None)
+            user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
 
     def unpin(self) -> None:
         self.is_pinned = False
@@ -1139,6 +1289,71 @@ class Entry(models.Model):
     def mark_key_event(self, value: bool = True) -> None:
         self.is_key_event = value
         self.save(update_fields=["is_key_event"])
+
+    def _expect_status(self, status: str, refusal: str) -> None:
+        """Lock the blog and refuse (ValidationError on `status`) unless the entry's row is in
+        `status` now: the verbs of approval act on what the row says, not on a stale object."""
+        Blog.objects.lock(self.blog_id)
+        current = Entry.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if current != status:
+            raise ValidationError({"status": refusal})
+
+    def submit(self) -> None:
+        """Send a draft to the blog's editors for approval (the desk's "Submitted" queue)."""
+        with transaction.atomic():
+            self._expect_status(EntryStatus.DRAFT, _("Only a draft can be submitted."))
+            self.status = EntryStatus.SUBMITTED
+            self.save(update_fields=["status"])
+
+    def approve(self, at: datetime.datetime | None = None, *, also: tuple[str, ...] = ()) -> None:
+        """An editor's approval of a submitted entry: publish it now, or at `at` (a future
+        time schedules it). `also` names fields the editor changed on the object, written in
+        the same save (edit, then approve: one write)."""
+        with transaction.atomic():
+            self._expect_status(
+                EntryStatus.SUBMITTED, _("This entry is not waiting for approval any more.")
+            )
+            self.status = EntryStatus.PUBLISHED
+            if at is not None:
+                self.published_at = at
+            written = ["status", *also, *(["published_at"] if at is not None else [])]
+            self.save(update_fields=written)
+
+    def return_to_author(self, note: str) -> None:
+        """Send a submitted entry back to its authors as a draft, with a note saying why."""
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError(
+                {"return_note": _("Say what the author should change before resubmitting.")}
+            )
+        with transaction.atomic():
+            self._expect_status(
+                EntryStatus.SUBMITTED, _("This entry is not waiting for approval any more.")
+            )
+            self.status, self.return_note = EntryStatus.DRAFT, note
+            self.save(update_fields=["status", "return_note"])
+
+    def set_verification(self, label: str, note: str | None = None) -> None:
+        """Label the report (Verification; "" removes the label). A new label starts without
+        a note unless one is given; `note` alone rewords the current label's."""
+        if label not in Verification.values:
+            raise ValidationError(
+                {
+                    "verification": _("Choose one of: %(labels)s.")
+                    % {"labels": ", ".join(value for value in Verification.values if value)}
+                }
+            )
+        written = ["verification"]
+        if note is not None:
+            self.verification_note = note.strip()
+            written.append("verification_note")
+        elif label != self.verification:
+            # A new label starts without the old one's note; the same label keeps the note as
+            # the row has it (never one read earlier).
+            self.verification_note = ""
+            written.append("verification_note")
+        self.verification = label
+        self.save(update_fields=written)
 
     def touch(self) -> None:
         """Record a change of something the entry shows (a caption, a correction, a picture):

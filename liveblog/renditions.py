@@ -5,10 +5,10 @@ file and the width, so a replaced upload gets fresh names (and caches never serv
 picture). A name is all a page needs: building URLs never asks the storage anything, which on
 object storage would be a network round trip per width.
 
-`make_renditions(image)` runs after the commit that saved an image with a file
-(`make_after_commit`, connected in apps.py) and from `manage.py make_renditions` for images
-uploaded before; it writes the largest JPEG last, so that file's presence means the set is
-complete.
+`make_renditions(image)` runs in the background after the commit that saved an image with a
+file (`make_renditions_later`, from `make_after_commit`, connected in apps.py) and from
+`manage.py make_renditions` for images uploaded before; it writes the largest JPEG last, so that
+file's presence means the set is complete.
 """
 
 import enum
@@ -126,17 +126,25 @@ def make_renditions(image, *, force: bool = False) -> Outcome:
 
 
 def make_after_commit(sender, instance, raw: bool = False, **kwargs) -> None:
-    """post_save of Image: make its renditions once the save commits, never while a page renders.
-
-    Runs in the request that uploaded the picture, which still holds the upload, so the
-    original is not read back from object storage. `robust`: a failure is logged and the
-    upload stands (`manage.py make_renditions` repairs it later).
-    """
+    """post_save of Image: make its renditions once the save commits, never while a page renders
+    (`make_renditions_later`)."""
     if raw or not instance.file or not instance.width:
         return
+    make_renditions_later(instance)
+
+
+def make_renditions_later(image) -> None:
+    """Make the image's renditions in the background, once the save that stored its file
+    commits: the one place that decides when and where they are made.
+
+    Today a callback after the commit, in the request that uploaded the picture (which still
+    holds the stored, already downscaled file); it becomes a task of the background queue
+    (django-tasks) by changing this function alone. `robust`: a failure is logged and the
+    upload stands (`manage.py make_renditions` repairs it later).
+    """
 
     def make() -> None:
-        make_renditions(instance)
+        make_renditions(image)
 
     transaction.on_commit(make, robust=True)
 

@@ -146,10 +146,13 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
 
 
 def request_body_limit(request) -> int:
-    """The largest body accepted: DATA_UPLOAD_MAX_MEMORY_SIZE, plus one picture for uploads."""
+    """The largest body accepted: DATA_UPLOAD_MAX_MEMORY_SIZE, plus, for uploads, twice the
+    largest picture: a picture over the limit is still read (and dropped as it arrives,
+    uploads.SizeLimitUploadHandler) so that the form it came with is answered with the limit
+    and kept, not refused whole."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if request.content_type == "multipart/form-data":
-        limit += settings.LIVEBLOG_MAX_IMAGE_BYTES
+        limit += 2 * settings.LIVEBLOG_MAX_IMAGE_BYTES
     return limit
 
 

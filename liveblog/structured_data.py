@@ -172,6 +172,10 @@ def update(request: HttpRequest, blog_url: str, entry: Entry) -> dict:
         item["datePublished"] = entry.published_at
     if entry.changed_at:
         item["dateModified"] = entry.changed_at
+    if entry.verification:
+        # schema.org's word for the state of a work: the report's label, in words machines
+        # can rely on whatever the page's language ("Confirmed", "Retracted").
+        item["creativeWorkStatus"] = entry.verification.title()
     if authors := [person(author) for author in entry.authors.all()]:
         item["author"] = authors
     elif entry.blog.attribution:

@@ -59,3 +59,18 @@ def image_upload(name: str = "picture.png", width: int = 40, height: int = 30, f
     buffer = io.BytesIO()
     PILImage.new("RGB", (width, height), (200, 30, 30)).save(buffer, fmt)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def make_member(blog: Blog, username: str, role: str = "contributor", **fields):
+    """A user on the blog's team in `role` (contributor, editor or admin), with a full name."""
+    from django.contrib.auth import get_user_model
+
+    from liveblog.teams.models import Membership
+
+    fields.setdefault("first_name", username.title())
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user = get_user_model().objects.create_user(username, password="pw", **fields)
+    Membership.objects.create(blog=blog, user=user, role=role)
+    user.refresh_from_db()
+    return user

@@ -334,7 +334,8 @@ def test_too_large_a_body_is_400_in_the_error_shape(api_editor_client, settings)
     assert response.json() == {
         "status": 400,
         "code": "bad_request",
-        "detail": "The request body is too large.",
+        "detail": "The request body is too large: its fields may take 1000\xa0bytes in all, "
+        "a picture 50.0\xa0MB.",
         "errors": {},
     }
     assert not Image.objects.exists()

@@ -238,10 +238,11 @@ def test_a_failure_after_the_photo_rolls_everything_back(
 ):
     from django.core.exceptions import ValidationError
 
-    def refuse(entry):
-        raise ValidationError({"is_pinned": "no"})
+    def refuse(caption, *args, **kwargs):
+        raise ValidationError({"photo_position": "no"})
 
-    monkeypatch.setattr(Entry, "pin", refuse)
+    # The picture's caption is the last write: the entry and the stored picture came before.
+    monkeypatch.setattr(Caption, "save", refuse)
     response = editor_client.post(
         url("_post", blog.pk),
         {
@@ -253,7 +254,7 @@ def test_a_failure_after_the_photo_rolls_everything_back(
         },
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == {"is_pinned": ["no"]}
+    assert response.json()["errors"] == {"photo_position": ["no"]}
     assert not Entry.objects.exists() and not Image.objects.exists()
     assert not list((media_root).rglob("*.png"))
 
@@ -430,14 +431,15 @@ def test_the_desk_runs_the_same_queries_for_20_and_5000_entries(
     make_many(blog, count)
     editor_client.get(url("", blog.pk))  # the session and permissions are warm either way
     # session, user, the user's and the group's permissions (2), blog with its state,
-    # co-author choices, waiting entries, one page of the stream, captions+images, authors,
-    # corrections: 11. The stream's ETag is the blog state's version, read with the blog (it
-    # used to cost a count of every entry).
-    with django_assert_num_queries(11):
+    # co-author choices, entries waiting for approval, other waiting entries, one page of the
+    # stream, captions+images, authors, corrections: 12. The stream's ETag is the blog state's
+    # version, read with the blog (it used to cost a count of every entry). A newsroom editor's
+    # rights come with the permissions: no team roles are read.
+    with django_assert_num_queries(12):
         response = editor_client.get(url("", blog.pk))
     assert response.status_code == 200
     # The poll: the same minus the co-author choices; a 304 costs no query of its own.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         poll = editor_client.get(url("_stream", blog.pk))
     with django_assert_num_queries(5):
         again = editor_client.get(url("_stream", blog.pk), headers={"if-none-match": poll["ETag"]})
@@ -460,10 +462,11 @@ def test_edit_in_place_saves_with_the_version_check(editor_client, blog):
     assert entry.headline == "Typo headline" and entry.version == loaded["version"] + 1
 
 
-def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog):
+def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog, other_editor):
     entry = make_entry(blog, headline="First", body="Original.")
     version = entry.version
     entry.headline = "Theirs"
+    entry._history_user = other_editor
     entry.save(update_fields=["headline"])  # a colleague saved meanwhile
     response = editor_client.post(
         url("_entry", blog.pk, entry.pk),
@@ -472,6 +475,8 @@ def test_a_conflict_returns_both_versions_and_saves_nothing(editor_client, blog)
     assert response.status_code == 409
     data = response.json()
     assert data["conflict"] is True
+    # The banner names who saved theirs (desk.js fills the sentence with it).
+    assert data["who"] == "Olena Koval"
     assert data["theirs"]["headline"] == "Theirs" and data["mine"]["headline"] == "Mine"
     entry.refresh_from_db()
     assert entry.headline == "Theirs"
@@ -647,3 +652,62 @@ def test_a_long_headline_is_refused_saying_how_long_not_cut_by_the_browser(edito
 
     assert response.status_code == 400
     assert "at most 300 characters (it has 312)" in response.json()["errors"]["headline"][0]
+
+
+# --- corrections from the desk, and the full form one click away ------------------------------
+
+
+def test_a_public_correction_from_the_in_place_editor(editor_client, editor, blog):
+    entry = make_entry(blog, headline="Two dead", body="Text.")
+    loaded = editor_client.get(url("_entry", blog.pk, entry.pk)).json()
+    assert loaded["may_correct"] is True
+    assert loaded["form_url"] == f"/admin/liveblog/entry/{entry.pk}/change/?_desk=1"
+    response = editor_client.post(
+        url("_entry", blog.pk, entry.pk),
+        {
+            "headline": "Three dead",
+            "body": "Text.",
+            "loaded_version": loaded["version"],
+            "correction": "An earlier version gave the wrong number of victims.",
+            "verification_note": "",
+        },
+    )
+    assert response.status_code == 200, response.content
+    entry.refresh_from_db()
+    correction = entry.corrections.get()
+    assert (entry.headline, correction.author) == ("Three dead", editor)
+    page = editor_client.get(f"/{blog.slug}/entries/{entry.pk}/").content.decode()
+    assert "An earlier version gave the wrong number of victims." in page
+    draft = make_entry(blog, status=EntryStatus.DRAFT)
+    refused = editor_client.post(
+        url("_entry", blog.pk, draft.pk),
+        {"headline": "x", "body": "", "loaded_version": draft.version, "correction": "No."},
+    )
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"correction"}
+    assert not draft.corrections.exists()
+
+
+def test_the_full_form_opened_from_the_desk_returns_to_it(editor_client, blog):
+    entry = make_entry(blog, headline="Old")
+    change = reverse("admin:liveblog_entry_change", args=[entry.pk]) + "?_desk=1"
+    form = editor_client.get(change).context["adminform"].form
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+        if name not in ("authors", "published_at")
+    }
+    when = entry.published_at.astimezone(blog.zone)
+    data.update(
+        {
+            "headline": "New",
+            "published_at_0": when.strftime("%Y-%m-%d"),
+            "published_at_1": when.strftime("%H:%M:%S"),
+            "captions-TOTAL_FORMS": 0,
+            "captions-INITIAL_FORMS": 0,
+            "corrections-TOTAL_FORMS": 0,
+            "corrections-INITIAL_FORMS": 0,
+        }
+    )
+    saved = editor_client.post(change, data)
+    assert saved.status_code == 302
+    assert saved["Location"] == url("", blog.pk) + f"#desk-entry-{entry.pk}"

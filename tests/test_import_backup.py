@@ -319,3 +319,36 @@ def test_a_picture_file_gone_from_storage_is_reported_and_the_backup_still_resto
     run_import(tmp_path / "backup.zip")
 
     assert not Image.objects.get(alt_text="Made in the admin").file
+
+
+def test_a_backup_keeps_approval_and_labels(tmp_path, media_root, django_user_model):
+    """A submitted entry stays in the queue with its note, a label keeps its time, note and
+    history, and the backup restores to the same bytes."""
+    from tests.factories import make_blog, make_entry
+
+    blog = make_blog(slug="approval")
+    waiting = make_entry(blog, headline="Waiting", status="draft", import_key="waiting")
+    waiting.submit()
+    waiting.return_to_author("Which harbour?")
+    waiting.submit()
+    labelled = make_entry(blog, headline="Labelled", import_key="labelled")
+    labelled.set_verification("unconfirmed")
+    labelled.set_verification("retracted", "It was a drill.")
+    first = export(tmp_path / "approval.json", "approval")
+    Blog.objects.all().delete()
+
+    run_import(tmp_path / "approval.json")
+
+    restored = {entry.headline: entry for entry in Entry.objects.all()}
+    assert restored["Waiting"].status == "submitted"
+    assert (
+        restored["Waiting"].submitted_at
+        == Entry.history.filter(headline="Waiting", status="submitted")
+        .latest("history_id")
+        .submitted_at
+    )
+    label = restored["Labelled"]
+    assert (label.verification, label.verification_note) == ("retracted", "It was a drill.")
+    assert [item["label"] for item in label.verification_log] == ["unconfirmed", "retracted"]
+    assert label.verified_at is not None
+    assert export(tmp_path / "again.json", "approval") == first

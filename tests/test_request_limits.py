@@ -22,7 +22,9 @@ MB = 1024 * 1024
 TOO_LARGE = {
     "status": 400,
     "code": "bad_request",
-    "detail": "The request body is too large.",
+    # The defaults: LIVEBLOG_MAX_BODY_BYTES and LIVEBLOG_MAX_IMAGE_BYTES.
+    "detail": "The request body is too large: its fields may take 2.5\xa0MB in all, "
+    "a picture 50.0\xa0MB.",
     "errors": {},
 }
 
@@ -87,15 +89,39 @@ def test_pictures_larger_than_the_body_limit_still_upload(api_editor_client, med
     assert Image.objects.get().file.size == picture.size
 
 
-def test_a_multipart_body_beyond_a_picture_and_its_fields_is_refused(
+def test_a_picture_over_the_limit_is_read_and_refused_naming_the_limit(
     api_editor_client, media_root, settings
 ):
     settings.LIVEBLOG_MAX_IMAGE_BYTES = 1 * MB
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * MB
     response = api_editor_client.post(
-        "/api/images/", {"alt_text": "Noise", "file": noise_png(int(2.5 * MB))}
+        "/api/images/", {"alt_text": "Noise", "file": noise_png(int(1.5 * MB))}
     )
-    assert (response.status_code, response.json()) == (400, TOO_LARGE)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "file": [
+            "This file is 1.5\xa0MB; pictures may be at most 1.0\xa0MB. Export a smaller JPEG."
+        ]
+    }
+    assert not Image.objects.exists()
+
+
+def test_a_multipart_body_beyond_twice_a_picture_and_its_fields_is_refused(
+    api_editor_client, media_root, settings
+):
+    settings.LIVEBLOG_MAX_IMAGE_BYTES = 1 * MB
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * MB
+    response = api_editor_client.post(
+        "/api/images/", {"alt_text": "Noise", "file": noise_png(int(3.5 * MB))}
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            **TOO_LARGE,
+            "detail": "The request body is too large: its fields may take 1.0\xa0MB in all, "
+            "a picture 1.0\xa0MB.",
+        },
+    )
     assert not Image.objects.exists()
 
 

@@ -19,6 +19,8 @@ from liveblog.admin.display import (
 )
 from liveblog.desk import views as desk_views
 from liveblog.models import ATTENTION_REASONS, Blog, BlogStatus, Caption, Entry
+from liveblog.teams import rules
+from liveblog.teams.admin import MembershipInline
 
 
 class HeroCaptionInline(ValidWidgetsMixin, admin.TabularInline):
@@ -72,7 +74,7 @@ class BlogAdmin(EditorialAdmin):
     search_fields = ["title", "standfirst"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["translations"]
-    inlines = [HeroCaptionInline]
+    inlines = [HeroCaptionInline, MembershipInline]
     actions = [
         status_action(
             "go_live",
@@ -156,6 +158,44 @@ class BlogAdmin(EditorialAdmin):
     def get_urls(self):
         # The live desk of each blog: admin/liveblog/blog/<id>/desk/ (liveblog/desk/views.py).
         return desk_views.urls() + super().get_urls()
+
+    # Who may do what: newsroom-wide model permissions, or the user's role on the blog
+    # (liveblog.teams.rules). Team members see their blogs; blog admins change them.
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) or bool(rules.roles_of(request.user))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if super().has_view_permission(request, obj):
+            return True
+        roles = rules.roles_of(request.user)
+        return bool(roles) if obj is None else obj.pk in roles
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        user = request.user
+        if obj is None:
+            return super().has_change_permission(request) or any(
+                rules.blog_ids(user, action)
+                for action in (rules.Action.CHANGE_BLOG, rules.Action.MANAGE_TEAM)
+            )
+        return rules.may(user, rules.Action.CHANGE_BLOG, obj) or rules.may(
+            user, rules.Action.MANAGE_TEAM, obj
+        )
+
+    def may_run(self, request, blog) -> bool:
+        return rules.may(request.user, rules.Action.CHANGE_BLOG, blog)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not rules.may(request.user, rules.Action.CHANGE_BLOG, obj):
+            # Managing the team only: the blog's own fields are shown, not offered.
+            return [*fields, *self.form._meta.fields]
+        return fields
+
+    def get_queryset(self, request):
+        blogs = super().get_queryset(request)
+        if not super().has_view_permission(request):
+            blogs = blogs.filter(pk__in=list(rules.roles_of(request.user)))
+        return blogs
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, blog: Blog):

@@ -12,8 +12,10 @@ from django.forms import Textarea
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from liveblog import history
 from liveblog.forms import HiddenInitialInput
 from liveblog.models import Caption
 
@@ -131,7 +133,38 @@ class ValidWidgetsMixin:
 
 
 class EditorialAdmin(ValidWidgetsMixin, SimpleHistoryAdmin):
-    """History (who changed what, old and new values, restore) plus actions running verbs."""
+    """History (who changed what, old and new values, restore) plus actions running verbs.
+
+    Every write through a form records why in the object's history (`change_reason`).
+    """
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        obj._change_reason = self.change_reason(obj, form, change)
+        super().save_model(request, obj, form, change)
+
+    def change_reason(self, obj, form, change: bool) -> str:
+        return history.object_reason(
+            type(obj), created=not change, changed=form.changed_data, where="admin"
+        )
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        # The rows of inlines (pictures, corrections, the team) say why too.
+        for row in formset.forms:
+            instance = row.instance
+            if formset.can_delete and formset._should_delete_form(row):
+                instance._change_reason = history.sentence(["removed"], "admin")
+            elif row.has_changed():
+                instance._change_reason = history.object_reason(
+                    type(instance),
+                    created=instance.pk is None,
+                    changed=row.changed_data,
+                    where="admin",
+                )
+        super().save_formset(request, form, formset, change)
+
+    def may_run(self, request, obj) -> bool:
+        """Whether this user may run an action's verb on this object (the team rule)."""
+        return True
 
     def run_verb(
         self,
@@ -145,8 +178,11 @@ class EditorialAdmin(ValidWidgetsMixin, SimpleHistoryAdmin):
         skipped: str,
     ) -> None:
         """Run a domain verb on each selected object it applies to and tell the editor."""
-        changed = unchanged = 0
+        changed = unchanged = refused = 0
         for obj in queryset:
+            if not self.may_run(request, obj):
+                refused += 1
+                continue
             if not applies(obj):
                 unchanged += 1
                 continue
@@ -161,6 +197,14 @@ class EditorialAdmin(ValidWidgetsMixin, SimpleHistoryAdmin):
         if unchanged:
             self.message_user(
                 request, skipped.format(items=self.counted(unchanged)), messages.WARNING
+            )
+        if refused:
+            self.message_user(
+                request,
+                _("{items} left alone: your role on their blog does not allow it.").format(
+                    items=self.counted(refused)
+                ),
+                messages.ERROR,
             )
 
     def counted(self, count: int) -> str:

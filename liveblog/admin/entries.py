@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from liveblog import body as body_markup
-from liveblog import forms
+from liveblog import forms, history
 from liveblog.admin.display import (
     INLINE_TEXT,
     EditorialAdmin,
@@ -29,7 +29,12 @@ from liveblog.admin.display import (
     verb_action,
 )
 from liveblog.desk import forms as desk_forms
+from liveblog.desk.views import FROM_DESK
 from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
+from liveblog.teams import rules
+
+# The statuses a contributor chooses from (an editor approves: liveblog.teams.rules).
+CONTRIBUTOR_STATUSES = [EntryStatus.DRAFT, EntryStatus.SUBMITTED]
 
 
 class CaptionInline(ValidWidgetsMixin, admin.TabularInline):
@@ -72,6 +77,22 @@ class CorrectionInline(ValidWidgetsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    # Public corrections are the blog's editors' to write (liveblog.teams.rules).
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or rules.works_on_any(request.user)
+
+    def corrects(self, request, obj) -> bool:
+        return obj is not None and rules.may(request.user, rules.Action.PUBLISH, obj.blog_id)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) or self.corrects(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) or self.corrects(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) or self.corrects(request, obj)
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -183,6 +204,15 @@ class EntryAdmin(EditorialAdmin):
             skipped=_("{items} left alone: already published."),
         ),
         verb_action(
+            "approve",
+            Entry.approve,
+            description=_("Approve (publish submitted entries)"),
+            message="Approved and published (action “Approve”).",
+            applies=lambda entry: entry.status == EntryStatus.SUBMITTED,
+            done=_("{items} approved and published."),
+            skipped=_("{items} left alone: not waiting for approval."),
+        ),
+        verb_action(
             "unpublish",
             Entry.unpublish,
             description=_("Unpublish (back to draft)"),
@@ -228,9 +258,12 @@ class EntryAdmin(EditorialAdmin):
             {
                 "fields": [
                     "status",
+                    "return_note",
                     "published_at",
                     "is_key_event",
                     "is_pinned",
+                    "verification",
+                    "verification_note",
                     "authors",
                     "order",
                     "language",
@@ -283,15 +316,98 @@ class EntryAdmin(EditorialAdmin):
         return {"body_preview_url": reverse("admin:liveblog_entry_preview")}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(image_count=count_of(Caption.objects.all(), "entry"))
-        )
+        entries = super().get_queryset(request)
+        if not super().has_view_permission(request):
+            # A team member: what they may read of their blogs' entries.
+            mine = list(rules.roles_of(request.user))
+            entries = entries.visible_to(request.user).filter(blog_id__in=mine)
+        return entries.annotate(image_count=count_of(Caption.objects.all(), "entry"))
+
+    # Who may do what: newsroom-wide model permissions (super()), or the user's role on the
+    # entry's blog and their authorship (liveblog.teams.rules).
+    @staticmethod
+    def current(entry: Entry) -> Entry:
+        """The entry as it is now: a version from the history page is judged by the row."""
+        if hasattr(entry, "_history") or not hasattr(entry, "_state") or entry._state.adding:
+            return Entry.objects.filter(pk=entry.pk).first() or entry
+        return entry
+
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) or rules.works_on_any(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if super().has_view_permission(request, obj):
+            return True
+        if obj is None:
+            return rules.works_on_any(request.user)
+        entry = self.current(obj)
+        return Entry.objects.visible_to(request.user).filter(pk=entry.pk).exists()
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) or rules.works_on_any(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request) or rules.works_on_any(request.user)
+        return rules.may_edit(request.user, self.current(obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return super().has_delete_permission(request) or rules.works_on_any(request.user)
+        return rules.may_delete(request.user, self.current(obj))
+
+    def may_run(self, request, entry: Entry) -> bool:
+        return rules.may(request.user, rules.Action.PUBLISH, entry.blog_id)
+
+    def publishes(self, request, obj=None) -> bool:
+        """Whether the user may publish in the entry's blog (for a new entry: in every blog
+        they write for, so the form offers what it may save)."""
+        user = request.user
+        if obj is not None:
+            return rules.may(user, rules.Action.PUBLISH, obj.blog_id)
+        if rules.everywhere(user, rules.Action.PUBLISH):
+            return True
+        writes = rules.blog_ids(user, rules.Action.WRITE)
+        return bool(writes) and set(writes) <= set(rules.blog_ids(user, rules.Action.PUBLISH))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        status = form.base_fields.get("status")
+        if status is not None and not self.publishes(request, obj):
+            status.choices = [c for c in status.choices if c[0] in CONTRIBUTOR_STATUSES]
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.publishes(request, obj):
+            return fieldsets
+        # A contributor's form: what they write, and the editor's note, shown.
+        hidden = set(rules.EDITORIAL_FIELDS) - {"return_note"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "blog" and not rules.everywhere(request.user, rules.Action.WRITE):
+            kwargs["queryset"] = Blog.objects.filter(
+                pk__in=rules.blog_ids(request.user, rules.Action.WRITE)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        if not rules.everywhere(request.user, rules.Action.PUBLISH):
+            # Ticking "pinned" in the list publishes a decision: newsroom editors only.
+            changelist.list_editable = ()
+        return changelist
 
     def get_readonly_fields(self, request, obj=None):
         # An entry stays in its blog: moving it would leave readers of the old one holding it.
         fields = super().get_readonly_fields(request, obj)
+        if not self.publishes(request, obj):
+            fields = [*fields, "return_note"]
         return [*fields, "blog"] if obj is not None else fields
 
     def get_list_display(self, request):
@@ -306,6 +422,14 @@ class EntryAdmin(EditorialAdmin):
         extra_context = {**(extra_context or {}), **self.changeform_view_context()}
         with timezone.override(self.form_zone(request, object_id)):
             response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The entry's history, its times in its blog's zone (as everywhere editors read them)."""
+        with timezone.override(self.form_zone(request, object_id)):
+            response = super().history_view(request, object_id, extra_context)
             if hasattr(response, "render"):
                 response.render()
         return response
@@ -354,6 +478,10 @@ class EntryAdmin(EditorialAdmin):
         return self.to_blog_list(request, obj, super().response_post_save_add(request, obj))
 
     def response_post_save_change(self, request, obj: Entry):
+        if request.GET.get(FROM_DESK):
+            # Opened from the live desk ("Full form"): Save returns there, to the entry.
+            desk = reverse("admin:liveblog_blog_desk", args=[obj.blog_id])
+            return HttpResponseRedirect(f"{desk}#desk-entry-{obj.pk}")
         return self.to_blog_list(request, obj, super().response_post_save_change(request, obj))
 
     def to_blog_list(self, request, obj: Entry, response):
@@ -411,6 +539,8 @@ class EntryAdmin(EditorialAdmin):
     def status_badge(self, entry: Entry):
         if entry.is_scheduled_now:
             return badge("scheduled", _("Scheduled"))
+        if entry.status == EntryStatus.DRAFT and entry.return_note:
+            return badge("returned", _("Returned"))
         return badge(entry.status, entry.get_status_display())
 
     @admin.display(description=_("pictures"), ordering="image_count")
@@ -429,12 +559,26 @@ class EntryAdmin(EditorialAdmin):
             "admin/liveblog/entry/_preview.html", {"blocks": entry.display_blocks()}
         )
 
+    def change_reason(self, obj: Entry, form, change: bool) -> str:
+        before = None
+        if change:
+            before = {name: form.initial.get(name) for name in ("status", "verification")}
+        where = "entry list" if getattr(form, "saves_changed_fields_only", False) else "entry form"
+        return history.entry_reason(obj, before=before, changed=form.changed_data, where=where)
+
     def save_model(self, request, obj: Entry, form, change: bool) -> None:
+        obj._change_reason = self.change_reason(obj, form, change)
         if change and getattr(form, "saves_changed_fields_only", False):
             # Changelist rows: an earlier row's pin may have unpinned this one meanwhile.
             obj.save(update_fields=form.changed_data)
         else:
             obj.save()
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change and not self.publishes(request, form.instance):
+            # A contributor's new entry is theirs, whoever else they named.
+            form.instance.authors.add(request.user)
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         if formset.model is Correction:

@@ -48,6 +48,9 @@ class ImageAdmin(EditorialAdmin):
         "created_at",
     ]
 
+    class Media:
+        js = ["liveblog/admin/upload_limit.js"]
+
     def get_queryset(self, request):
         return (
             super()

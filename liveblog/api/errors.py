@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -11,6 +12,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +32,14 @@ class PreconditionRequired(exceptions.APIException):
         "Send If-Match with the ETag you last read, so a change made meanwhile is not overwritten."
     )
     default_code = "precondition_required"
+
+
+class Forbidden(exceptions.PermissionDenied):
+    """A 403 naming the fields the caller may not write (in `errors`)."""
+
+    def __init__(self, detail: str, fields=()):
+        super().__init__(detail)
+        self.fields = list(fields)
 
 
 class Conflict(exceptions.APIException):
@@ -72,7 +82,19 @@ def bad_request(exc: SuspiciousOperation, request) -> BadRequest:
     logger = logging.getLogger(f"django.security.{exc.__class__.__name__}")
     django_request = getattr(request, "_request", request)
     logger.error(str(exc), exc_info=exc, extra={"status_code": 400, "request": django_request})
-    return BadRequest(SUSPICIOUS_DETAILS.get(type(exc)))
+    return BadRequest(suspicious_detail(exc))
+
+
+def suspicious_detail(exc) -> str:
+    """What to tell the caller of a refused request: the limit, for one too large."""
+    if isinstance(exc, RequestDataTooBig):
+        fields = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        picture = filesizeformat(settings.LIVEBLOG_MAX_IMAGE_BYTES)
+        return (
+            f"The request body is too large: its fields may take {fields} in all, "
+            f"a picture {picture}."
+        )
+    return SUSPICIOUS_DETAILS.get(type(exc), BadRequest.default_detail)
 
 
 def exception_handler(exc, context):
@@ -104,7 +126,7 @@ def exception_handler(exc, context):
             "status": response.status_code,
             "code": code,
             "detail": str(detail),
-            "errors": {},
+            "errors": {name: [str(detail)] for name in getattr(exc, "fields", ())},
         }
     response.data = body
     return response
@@ -117,7 +139,7 @@ def bad_request_page(request, exception):
         body = {
             "status": 400,
             "code": "bad_request",
-            "detail": SUSPICIOUS_DETAILS.get(type(exception), BadRequest.default_detail),
+            "detail": suspicious_detail(exception),
             "errors": {},
         }
         return JsonResponse(body, status=400)

@@ -18,7 +18,9 @@ ERRORS = {
     "400": "Invalid query parameter, page, cursor or body (`invalid`: `errors` names the "
     "fields), or too many parameters or too large a body (`bad_request`).",
     "401": "Missing or invalid credentials (Token or session).",
-    "403": "Signed in, but without the model permission for this change.",
+    "403": "Signed in, but without the right for this change: a model permission, or the "
+    "caller's role on the blog (a contributor writes and submits; `errors` names a field only "
+    "an editor may set).",
     "404": "No such object or page, or not visible to the caller.",
     "406": "Unsupported version requested in the Accept header (only version=1).",
     "409": "The image is still placed in a blog or entry; remove its captions first.",

@@ -4,10 +4,12 @@ import re
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import model_meta
 
 from liveblog import body as body_markup
-from liveblog import renditions, uploads
-from liveblog.models import Blog, BlogStatus, Caption, Entry, Image
+from liveblog import history, renditions, uploads
+from liveblog.api import permissions
+from liveblog.models import Blog, BlogStatus, Caption, Entry, Image, Verification
 
 
 @extend_schema_field(
@@ -36,6 +38,54 @@ class SlugRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class RecordedSerializer(serializers.ModelSerializer):
+    """ModelSerializer whose create() gives the new object's history row its change reason
+    (`reason_for_new`), set before the one save rather than patched in afterwards."""
+
+    def create(self, validated_data):
+        model = self.Meta.model
+        relations = model_meta.get_field_info(model).relations
+        many = {
+            name: validated_data.pop(name)
+            for name, relation in relations.items()
+            if relation.to_many and name in validated_data
+        }
+        instance = model(**validated_data)
+        instance._change_reason = self.reason_for_new(instance)
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    def update(self, instance, validated_data):
+        """ModelSerializer.update, with the history row's change reason: what changed."""
+        relations = model_meta.get_field_info(type(instance)).relations
+        before = {name: getattr(instance, name) for name in self.REASON_FIELDS}
+        many = {}
+        changed = []
+        for name, value in validated_data.items():
+            if name in relations and relations[name].to_many:
+                many[name] = value
+                continue
+            if getattr(instance, name) != value:
+                changed.append(name)
+            setattr(instance, name, value)
+        instance._change_reason = self.reason_for_change(instance, before, changed)
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    # What reason_for_change needs of the object as it was.
+    REASON_FIELDS: tuple[str, ...] = ()
+
+    def reason_for_new(self, instance) -> str:
+        return history.object_reason(type(instance), created=True, changed=(), where="API")
+
+    def reason_for_change(self, instance, before: dict, changed: list[str]) -> str:
+        return history.object_reason(type(instance), created=False, changed=changed, where="API")
+
+
 def absolute(request, url: str) -> str | None:
     if not url:
         return None
@@ -47,7 +97,7 @@ class RenditionSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-class ImageSerializer(serializers.ModelSerializer):
+class ImageSerializer(RecordedSerializer):
     """An image; uploads are multipart with the picture in `file`."""
 
     file = serializers.ImageField(
@@ -122,7 +172,7 @@ class BlogSlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class BlogSerializer(serializers.ModelSerializer):
+class BlogSerializer(RecordedSerializer):
     """A blog with everything its reader page shows above the entries."""
 
     url = serializers.SerializerMethodField(help_text="The reader page.")
@@ -290,8 +340,18 @@ class CorrectionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class EntrySerializer(serializers.ModelSerializer):
-    """An entry. Write its text as `body` markup; `blocks` is the same text parsed, with images."""
+class VerificationChangeSerializer(serializers.Serializer):
+    label = serializers.ChoiceField(choices=Verification.choices)
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class EntrySerializer(RecordedSerializer):
+    """An entry. Write its text as `body` markup; `blocks` is the same text parsed, with images.
+
+    `status`: a contributor writes `draft` or `submitted`; an editor of the blog approves a
+    submitted entry by writing `published` (or returns it: `draft` with a `return_note`).
+    """
 
     blog = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.SerializerMethodField(help_text="The entry's reader page.")
@@ -306,6 +366,11 @@ class EntrySerializer(serializers.ModelSerializer):
     )
     corrections = CorrectionSerializer(many=True, read_only=True)
     authors = serializers.SerializerMethodField(help_text="Authors' full names.")
+    verification_history = VerificationChangeSerializer(
+        many=True,
+        read_only=True,
+        help_text='Every label the entry had, oldest first (label "" when one was removed).',
+    )
 
     class Meta:
         model = Entry
@@ -321,6 +386,12 @@ class EntrySerializer(serializers.ModelSerializer):
             "is_key_event",
             "is_pinned",
             "status",
+            "submitted_at",
+            "return_note",
+            "verification",
+            "verification_note",
+            "verified_at",
+            "verification_history",
             "language",
             "authors",
             "corrections",
@@ -329,7 +400,14 @@ class EntrySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["revision", "version", "created_at", "updated_at"]
+        read_only_fields = [
+            "submitted_at",
+            "verified_at",
+            "revision",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {
             "order": {"required": False, "help_text": "Higher shows first; new entries go on top."},
             "published_at": {
@@ -337,7 +415,28 @@ class EntrySerializer(serializers.ModelSerializer):
                 "time schedules the entry."
             },
             "version": {"help_text": "Grows on every save; the ETag to send back in If-Match."},
+            "status": {
+                "help_text": "draft, submitted (waiting for an editor's approval) or published. "
+                "Only an editor of the blog may publish: a contributor asking for it gets 403."
+            },
+            "return_note": {
+                "help_text": "Why an editor returned a submitted entry to draft; its authors "
+                "see it until it is approved."
+            },
+            "verification": {
+                "help_text": 'The label readers see: "", unconfirmed, confirmed, disputed or '
+                "retracted (a retracted entry stays, struck through). Editors only."
+            },
+            "verified_at": {"help_text": "When the current label was set."},
         }
+
+    REASON_FIELDS = ("status", "verification")
+
+    def reason_for_new(self, entry) -> str:
+        return history.entry_reason(entry, before=None, changed=(), where="API")
+
+    def reason_for_change(self, entry, before: dict, changed: list[str]) -> str:
+        return history.entry_reason(entry, before=before, changed=changed, where="API")
 
     def get_url(self, entry) -> str:
         return absolute(self.context.get("request"), entry.get_absolute_url())
@@ -363,7 +462,7 @@ class EntrySerializer(serializers.ModelSerializer):
         return [name for name in names if name]
 
 
-class CaptionSerializer(serializers.ModelSerializer):
+class CaptionSerializer(RecordedSerializer):
     """An image placed in an entry, or (entry null) a blog's hero."""
 
     blog = SlugRelatedField(
@@ -377,6 +476,16 @@ class CaptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Caption
         fields = ["id", "blog", "entry", "image", "image_detail", "text", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and not getattr(self, "many", False):
+            # Only what the caller may see can be named: anything else "does not exist".
+            fields = self.fields
+            fields["blog"].queryset = permissions.blogs_for(request)
+            fields["entry"].queryset = permissions.entries_for(request)
+            fields["image"].queryset = permissions.images_for(request)
 
     def validate(self, attrs):
         entry = attrs.get("entry", getattr(self.instance, "entry", None))

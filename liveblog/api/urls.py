@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from liveblog.api import views
+from liveblog.teams import api as teams
 
 app_name = "api"
 
@@ -12,6 +13,9 @@ router = DefaultRouter()
 router.register("blogs", views.BlogViewSet, basename="blog")
 router.register(
     r"blogs/(?P<blog_slug>[-\w]+)/entries", views.BlogEntryViewSet, basename="blog-entries"
+)
+router.register(
+    r"blogs/(?P<blog_slug>[-\w]+)/members", teams.MemberViewSet, basename="blog-members"
 )
 router.register("entries", views.EntryViewSet, basename="entry")
 router.register("images", views.ImageViewSet, basename="image")

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -18,11 +19,17 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from liveblog import freshness, stream
-from liveblog.api.errors import Conflict, PreconditionFailed, PreconditionRequired
+from liveblog.api.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
 from liveblog.api.pagination import EntryCursorPagination, is_whole_number
 from liveblog.api.parsers import JSONParser
-from liveblog.api.permissions import blogs_for, captions_for, entries_for, images_for
+from liveblog.api.permissions import (
+    TeamPermissions,
+    blogs_for,
+    captions_for,
+    entries_for,
+    images_for,
+)
 from liveblog.api.serializers import (
     BlogSerializer,
     CaptionSerializer,
@@ -30,6 +37,7 @@ from liveblog.api.serializers import (
     ImageSerializer,
 )
 from liveblog.models import Blog, Caption, Entry
+from liveblog.teams import rules
 
 # Representations depend on the caller (drafts for editors) and on how they are rendered.
 VARY = ("Accept", "Authorization", "Cookie")
@@ -99,6 +107,13 @@ class ApiView:
         )
 
 
+def refuse_fields(request, blog, changes: dict, entry: Entry | None = None) -> None:
+    """403 naming the fields the caller's role does not let them write (liveblog.teams.rules):
+    a contributor asking to publish, pin or label."""
+    if refused := rules.refused_fields(request.user, blog, changes, entry):
+        raise Forbidden(rules.refusal(refused), refused)
+
+
 @csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
     body = {"status": 404, "code": "not_found", "detail": "No such API address.", "errors": {}}
@@ -132,9 +147,25 @@ def entry_prefetches(queryset):
 class BlogViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = BlogSerializer
     filterset_class = BlogFilter
+    permission_classes = [TeamPermissions]
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"
     conditional_get = {"list", "retrieve"}
+
+    # New blogs are the newsroom's (model permissions); a blog's settings its admins' too.
+    def may_create(self, request) -> bool:
+        return request.user.has_perm("liveblog.add_blog")
+
+    def may_write_any(self, request) -> bool:
+        if request.method == "DELETE":
+            return request.user.has_perm("liveblog.delete_blog")
+        return rules.works_on_any(request.user, rules.Action.CHANGE_BLOG)
+
+    def may_change(self, request, blog) -> bool:
+        return rules.may(request.user, rules.Action.CHANGE_BLOG, blog)
+
+    def may_delete(self, request, blog) -> bool:
+        return request.user.has_perm("liveblog.delete_blog")
 
     def get_queryset(self):
         # The translations' slugs: one more query for the page of blogs.
@@ -180,8 +211,12 @@ class BlogEntryViewSet(
     serializer_class = EntrySerializer
     filterset_class = EntryFilter
     pagination_class = EntryCursorPagination
+    permission_classes = [TeamPermissions]
     conditional_get = {"list"}
     etag_on_create = True
+
+    def may_create(self, request) -> bool:
+        return rules.may(request.user, rules.Action.WRITE, self.blog)
 
     @cached_property
     def blog(self) -> Blog:
@@ -277,6 +312,7 @@ class BlogEntryViewSet(
         return response
 
     def perform_create(self, serializer):
+        refuse_fields(self.request, self.blog, serializer.validated_data)
         with transaction.atomic():
             entry = serializer.save(blog=self.blog)
             entry.authors.add(self.request.user)
@@ -301,9 +337,20 @@ class EntryViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = EntrySerializer
+    permission_classes = [TeamPermissions]
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     if_match = True
+
+    # Editors of the blog write any of its entries; a contributor their own until published.
+    def may_write_any(self, request) -> bool:
+        return rules.works_on_any(request.user)
+
+    def may_change(self, request, entry) -> bool:
+        return rules.may_edit(request.user, entry)
+
+    def may_delete(self, request, entry) -> bool:
+        return rules.may_delete(request.user, entry)
 
     def get_queryset(self):
         return entry_prefetches(entries_for(self.request))
@@ -338,6 +385,8 @@ class EntryViewSet(
             entry = self.locked_entry()
             serializer = self.get_serializer(entry, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
+            changes = serializer.validated_data
+            refuse_fields(request, entry.blog_id, changes, entry)
             self.perform_update(serializer)
         entry = entry_prefetches(Entry.objects.all()).get(pk=entry.pk)
         response = Response(self.get_serializer(entry).data)
@@ -358,12 +407,34 @@ class ImageViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = ImageSerializer
     filterset_class = ImageFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    permission_classes = [TeamPermissions]
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     protected_delete = True
 
+    # Anyone who writes for a blog uploads pictures for their entries; the library itself
+    # (editing, deleting pictures) is the newsroom's.
+    def may_create(self, request) -> bool:
+        return request.user.has_perm("liveblog.add_image") or rules.works_on_any(request.user)
+
+    def may_write_any(self, request) -> bool:
+        return (
+            self.may_delete(request, None)
+            if request.method == "DELETE"
+            else (self.may_change(request, None))
+        )
+
+    def may_change(self, request, image) -> bool:
+        return request.user.has_perm("liveblog.change_image")
+
+    def may_delete(self, request, image) -> bool:
+        return request.user.has_perm("liveblog.delete_image")
+
     def get_queryset(self):
         return images_for(self.request)
+
+    def perform_create(self, serializer):
+        serializer.save(uploaded_by=self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
         image = self.get_object()
@@ -386,7 +457,35 @@ class ImageViewSet(ApiView, viewsets.ModelViewSet):
 class CaptionViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = CaptionSerializer
     filterset_class = CaptionFilter
+    permission_classes = [TeamPermissions]
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return captions_for(self.request).select_related("blog", "image")
+
+    # A picture in an entry is part of the entry (who may edit it places it); a hero is part
+    # of the blog's settings. The target is checked again once the request names it.
+    def may_create(self, request) -> bool:
+        return rules.works_on_any(request.user)
+
+    may_write_any = may_create
+
+    def may_change(self, request, caption) -> bool:
+        return rules.may_place_picture(request.user, blog=caption.blog_id, entry=caption.entry)
+
+    may_delete = may_change
+
+    def perform_create(self, serializer):
+        self.check_target(serializer)
+        serializer.save()
+
+    def perform_update(self, serializer):
+        self.check_target(serializer)
+        serializer.save()
+
+    def check_target(self, serializer) -> None:
+        data, caption = serializer.validated_data, serializer.instance
+        entry = data["entry"] if "entry" in data else getattr(caption, "entry", None)
+        blog = data["blog"] if "blog" in data else caption.blog
+        if not rules.may_place_picture(self.request.user, blog=blog.pk, entry=entry):
+            raise Forbidden(_("You may not change that entry or blog."), ["entry"])

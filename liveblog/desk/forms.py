@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,9 @@ from liveblog import uploads
 from liveblog.forms import BodyField, EntryAdminForm
 from liveblog.models import Entry, Image, validate_showable_time
 
-PUBLISH, DRAFT, SCHEDULE = "publish", "draft", "schedule"
+PUBLISH, DRAFT, SCHEDULE, SUBMIT = "publish", "draft", "schedule", "submit"
+# How the desk reads a time typed in the blog's zone (a datetime-local input, or by hand).
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class AuthorChoiceField(forms.ModelMultipleChoiceField):
@@ -35,7 +38,12 @@ class ComposerForm(forms.Form):
     """
 
     action = forms.ChoiceField(
-        choices=[(PUBLISH, _("Publish now")), (DRAFT, _("Save draft")), (SCHEDULE, _("Schedule"))],
+        choices=[
+            (PUBLISH, _("Publish now")),
+            (DRAFT, _("Save draft")),
+            (SCHEDULE, _("Schedule")),
+            (SUBMIT, _("Submit for approval")),
+        ],
         initial=PUBLISH,
     )
     headline = forms.CharField(label=_("Headline"), max_length=300)
@@ -51,7 +59,7 @@ class ComposerForm(forms.Form):
     publish_at = forms.DateTimeField(
         label=_("Schedule for"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        input_formats=TIME_FORMATS,
         # The model field's own rule (this form is not a ModelForm): times pages can show.
         validators=[validate_showable_time],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -129,11 +137,44 @@ class ComposerForm(forms.Form):
 
 
 class DeskEditForm(EntryAdminForm):
-    """Editing an entry in place: headline and body, with the admin form's version check
-    (a save based on an older version is refused as a conflict)."""
+    """Editing an entry in place: headline and body (and, for editors, the label's note), with
+    the admin form's version check (a save based on an older version is refused as a
+    conflict)."""
 
     body = BodyField(label=_("Body"), required=False, help_text=body_markup.EDITOR_HELP_TEXT)
 
     class Meta:
         model = Entry
         fields = ["headline", "body"]
+
+
+def desk_edit_form(fields: list[str]) -> type[DeskEditForm]:
+    """The in-place editor for these of the entry's fields."""
+    return forms.modelform_factory(Entry, form=DeskEditForm, fields=fields)
+
+
+class ReviewForm(forms.Form):
+    """An editor's approval: now, or at a time in the blog's zone (the view activates it)."""
+
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        input_formats=TIME_FORMATS,
+        validators=[validate_showable_time],
+    )
+
+    def clean_publish_at(self):
+        moment = self.cleaned_data.get("publish_at")
+        if moment is not None and moment <= timezone.now():
+            raise forms.ValidationError(
+                _("Choose a time in the future, or approve it to publish now."), code="past"
+            )
+        return moment
+
+    @classmethod
+    def schedule_time(cls, data) -> datetime.datetime | None:
+        """The time to publish at, None for now (ValidationError naming `publish_at`)."""
+        form = cls(data)
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        return form.cleaned_data["publish_at"]

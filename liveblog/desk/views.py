@@ -1,7 +1,9 @@
 """The live desk's page and partials, inside the admin (its look, its login, its permissions).
 
 Every write goes through the model verbs in one transaction; every read of entries through
-`EntryQuerySet.visible_to()` (editors see drafts and scheduled entries too). Answers are HTML
+`EntryQuerySet.visible_to()` (editors see drafts and scheduled entries too, contributors their
+own). Who may do what is the team rule's (liveblog.teams.rules): contributors write, submit and
+fix their own entries; editors approve, return, publish, pin, label and correct. Answers are HTML
 partials rendered with the reader's own templates, or small JSON documents for the script
 (liveblog/static/liveblog/admin/desk.js), with errors named by field and never a 500.
 """
@@ -15,33 +17,52 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from liveblog import body as body_markup
-from liveblog import freshness, renditions, stream
+from liveblog import freshness, history, renditions, stream
 from liveblog.api.permissions import images_for
 from liveblog.desk import presence
-from liveblog.desk.forms import DRAFT, PUBLISH, SCHEDULE, ComposerForm, DeskEditForm
-from liveblog.models import Blog, Caption, Entry, Image
+from liveblog.desk.forms import (
+    DRAFT,
+    PUBLISH,
+    SCHEDULE,
+    SUBMIT,
+    ComposerForm,
+    ReviewForm,
+    desk_edit_form,
+)
+from liveblog.models import Blog, Caption, Correction, Entry, EntryStatus, Image, Verification
+from liveblog.teams import rules
+from liveblog.teams.models import Role
+
+# The query parameter of an entry form opened from the desk ("Full form"): its Save comes
+# back here (liveblog.admin.entries).
+FROM_DESK = "_desk"
 
 # How many pictures an image search offers.
 IMAGE_RESULTS = 8
 
 
-def desk_view(permission: str = "change_entry"):
+def desk_view(action: rules.Action = rules.Action.WRITE):
     """An admin view of one blog's desk: staff login (anonymous callers go to the login page),
-    then the Editors' entry permission (403 without it). Passes the blog, read with its state."""
+    then the team rule: someone who writes for no blog gets 403, the blog must exist (404),
+    and the user must be allowed `action` on it (403). Passes the blog, read with its state."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request: HttpRequest, blog_id: int, *args, **kwargs):
-            if not request.user.has_perm(f"liveblog.{permission}"):
+            if not rules.works_on_any(request.user):
                 raise PermissionDenied(_("You may not use the live desk."))
             blog = get_object_or_404(freshness.with_overdue(Blog.objects.all()), pk=blog_id)
+            if not rules.may(request.user, action, blog):
+                raise PermissionDenied(_("You do not write for this blog."))
             # Announces scheduled entries that fell due, so the desk shows them published.
             freshness.state_of(blog)
             return view(request, blog, *args, **kwargs)
@@ -70,38 +91,50 @@ def urls() -> list:
 
 
 def stream_context(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> dict:
-    """What the desk's stream shows: on the first page, the entries readers do not see yet
-    (drafts and scheduled entries, newest first) above the reader's first page; later pages
-    continue the reader's stream after `cursor` (stream.entry_page, as the reader pages).
+    """What the desk's stream shows: on the first page, the entries waiting for approval
+    (longest waiting first) and those readers do not see yet (drafts and scheduled entries,
+    newest first) above the reader's first page; later pages continue the reader's stream
+    after `cursor` (stream.entry_page, as the reader pages). A contributor's lists hold their
+    own entries (`visible_to()`).
 
-    Queries, whatever the blog's size: waiting entries, one page of the stream (both on
-    indexes, LIMITed), then captions+images, authors and corrections for both at once (5).
+    Queries, whatever the blog's size: the queue, waiting entries, one page of the stream (on
+    indexes, LIMITed), then captions+images, authors and corrections for all at once (6), and
+    the user's roles (once per request).
     """
-    waiting = []
+    user = request.user
+    queue, waiting = [], []
     if cursor is None:
-        waiting = list(Entry.objects.for_blog(blog).waiting()[: settings.LIVEBLOG_PAGE_SIZE])
-    page = stream.entry_page(blog, stream.Listing(cursor=cursor), beside=waiting)
-    for entry in waiting + page.entries:
+        mine = Entry.objects.visible_to(user).for_blog(blog)
+        queue = list(mine.submitted()[: settings.LIVEBLOG_DESK_QUEUE_SIZE])
+        waiting = list(mine.waiting()[: settings.LIVEBLOG_PAGE_SIZE])
+    page = stream.entry_page(blog, stream.Listing(cursor=cursor), beside=queue + waiting)
+    publishes = rules.may(user, rules.Action.PUBLISH, blog)
+    for entry in queue + waiting + page.entries:
         entry.editing_now = editing.get(entry.pk, [])
+        # What this user's buttons may do to it (authors are prefetched: no query).
+        entry.may_edit = rules.may_edit(user, entry)
+        entry.may_delete = rules.may_delete(user, entry)
     more_url = ""
     if page.next is not None:
         more_url = reverse("admin:liveblog_blog_desk_stream", args=[blog.pk])
         more_url += f"?before={page.next}"
     return {
         "blog": blog,
+        "queue": queue,
         "waiting": waiting,
         "entries": page.entries,
         "is_first": cursor is None,
         "more_url": more_url,
-        "can_delete": request.user.has_perm("liveblog.delete_entry"),
+        "publishes": publishes,
+        "labels": Verification.choices,
     }
 
 
 def stream_etag(request: HttpRequest, blog: Blog, cursor, editing: dict[int, list[str]]) -> str:
     """Changes only when what the desk's stream shows could: the blog's state version (every
-    change of its entries, readers' and editors' alike), who is editing what (`editing`, read
-    once per request with the stream it describes, so the tag always names what was sent),
-    who asks and which page. No query."""
+    change of its entries, readers' and editors' alike, and of its team), who is editing
+    what (`editing`, read once per request with the stream it describes, so the tag always
+    names what was sent), who asks and which page. No query."""
     return freshness.digest_etag(
         "desk",
         blog.pk,
@@ -124,9 +157,18 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
         form = ComposerForm()
     field = form.fields["co_authors"]
     editing = presence.editors(blog.pk, besides=request.user)
+    shown = stream_context(request, blog, None, editing)
+    # Newsroom editors work on every blog whatever their team role: no role to show.
+    role = (
+        None
+        if rules.everywhere(request.user, rules.Action.PUBLISH)
+        else rules.role_on(request.user, blog)
+    )
     context = {
         **admin.site.each_context(request),
-        **stream_context(request, blog, None, editing),
+        **shown,
+        "role": Role(role).label if role else "",
+        "queue_count": len(shown["queue"]),
         "title": _("Live desk: %(blog)s") % {"blog": blog.title},
         "subtitle": None,
         "opts": Blog._meta,
@@ -150,6 +192,11 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
             "postUrl": reverse("admin:liveblog_blog_desk_post", args=[blog.pk]),
             "previewUrl": reverse("admin:liveblog_blog_desk_preview", args=[blog.pk]),
             "imagesUrl": reverse("admin:liveblog_blog_desk_images", args=[blog.pk]),
+            # The poll slows down while nothing changes (up to this many times the interval)
+            # and stops in a hidden tab; a photo over the limit is refused before it is sent.
+            "pollBackoff": settings.LIVEBLOG_DESK_POLL_BACKOFF,
+            "maxImageBytes": settings.LIVEBLOG_MAX_IMAGE_BYTES,
+            "maxImageSize": filesizeformat(settings.LIVEBLOG_MAX_IMAGE_BYTES),
         },
         "desk_strings": desk_strings(),
     }
@@ -167,9 +214,24 @@ def desk_strings() -> dict[str, str]:
         "restored": _("Restored what you were writing before the page was reloaded."),
         "confirmDelete": _("Delete this entry? Readers lose it at once; this cannot be undone."),
         "conflict": _(
-            "Someone else changed this entry after you opened it. Compare the two versions, "
+            "%(who)s changed this entry after you opened it. Compare the two versions, "
             "then keep theirs, or edit yours (copy from theirs to merge) and save it."
         ),
+        "tooLarge": _(
+            "This file is %(size)s; pictures may be at most %(max)s. Export a smaller JPEG. "
+            "Nothing else you typed was lost."
+        ),
+        "megabytes": _("%(size)s MB"),
+        "submitted": _("Submitted: an editor of this blog will publish it or return it to you."),
+        "correction": _("Public correction note (readers see it under the entry)"),
+        "labelNote": _("Note with the label (e.g. who confirmed it, or what was wrong)"),
+        "fullForm": _("Full form"),
+        "saveAndPublish": _("Save and publish"),
+        "saveAndSubmit": _("Save and submit for approval"),
+        "returnNote": _("What should the author change?"),
+        "sendBack": _("Return to the author"),
+        "scheduleFor": _("Publish at (the blog's time zone)"),
+        "schedule": _("Schedule"),
         "theirs": _("Their version (saved)"),
         "yours": _("Your version (not saved)"),
         "keepTheirs": _("Keep theirs"),
@@ -222,11 +284,13 @@ def as_messages(error: ValidationError) -> dict:
     return {"__all__": [str(message) for message in error.messages]}
 
 
-@desk_view("add_entry")
+@desk_view()
 @require_POST
 def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
     """A new entry from the composer, with its picture (a new Image and its Caption, or a
-    Caption of a picture from the library) in the same transaction: all of it or nothing."""
+    Caption of a picture from the library) in the same transaction: all of it or nothing.
+    The entry is written once, as it leaves the composer (published, scheduled, pinned,
+    submitted or a draft): one row in its history."""
     with timezone.override(blog.zone):
         form = ComposerForm(request.POST, request.FILES)
         # A picture from the library: one this editor may see (images_for, as in the API).
@@ -235,14 +299,26 @@ def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
     if not valid:
         return refused(form_errors(form))
     data = form.cleaned_data
+    entry = Entry(
+        blog=blog,
+        headline=data["headline"],
+        body=data["body"],
+        is_key_event=data["is_key_event"],
+        is_pinned=data["is_pinned"],
+        status=COMPOSER_STATUS[data["action"]],
+    )
+    if data["action"] == SCHEDULE:
+        entry.published_at = form.schedule_time()
+    changes = {"status": entry.status, "is_pinned": entry.is_pinned}
+    changes["published_at"] = entry.published_at
+    if not_allowed := rules.refused_fields(request.user, blog, changes):
+        field = "is_pinned" if not_allowed == ["is_pinned"] else "action"
+        return refused({field: [rules.refusal(not_allowed)]}, status=403)
     image = None
     try:
         with transaction.atomic():
-            entry = Entry(
-                blog=blog,
-                headline=data["headline"],
-                body=data["body"],
-                is_key_event=data["is_key_event"],
+            entry._change_reason = history.entry_reason(
+                entry, before=None, changed=(), where="live desk"
             )
             entry.save()
             entry.authors.set([request.user, *data["co_authors"]])
@@ -254,29 +330,41 @@ def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
                         alt_text=data["alt_text"].strip(),
                         credit=data["credit"].strip(),
                         is_file_photo=data["is_file_photo"],
+                        uploaded_by=request.user,
                     )
+                    image._change_reason = history.sentence(["uploaded"], "live desk")
                     image.save()
-                Caption(
+                caption = Caption(
                     blog=blog,
                     entry=entry,
                     image=image,
                     text=data["caption"].strip(),
                     position=form.picture_position(),
-                ).save()
-            if data["is_pinned"]:
-                entry.pin()
-            if data["action"] == PUBLISH:
-                entry.publish()
-            elif data["action"] == SCHEDULE:
-                entry.schedule(form.schedule_time())
+                )
+                caption._change_reason = history.sentence(["placed in the entry"], "live desk")
+                caption.save()
     except ValidationError as error:
         if image is not None and data.get("photo") and image.file:
             image.file.delete(save=False)  # the row is rolled back; so is its file
         return refused(as_messages(error))
-    messages = {PUBLISH: _("Published."), DRAFT: _("Saved as a draft."), SCHEDULE: _("Scheduled.")}
+    messages = {
+        PUBLISH: _("Published."),
+        DRAFT: _("Saved as a draft."),
+        SCHEDULE: _("Scheduled."),
+        SUBMIT: _("Submitted: an editor of this blog will publish it or return it to you."),
+    }
     return JsonResponse(
         {"ok": True, "id": entry.pk, "message": messages[data["action"]]}, status=201
     )
+
+
+# The status each of the composer's buttons writes.
+COMPOSER_STATUS = {
+    PUBLISH: EntryStatus.PUBLISHED,
+    SCHEDULE: EntryStatus.PUBLISHED,
+    DRAFT: EntryStatus.DRAFT,
+    SUBMIT: EntryStatus.SUBMITTED,
+}
 
 
 def small_number(value: str | None, default: int = 1) -> int:
@@ -354,30 +442,54 @@ def blog_entry(request: HttpRequest, blog: Blog, entry_id: int) -> Entry:
     return get_object_or_404(entries, pk=entry_id)
 
 
+def editable_entry(request: HttpRequest, blog: Blog, entry_id: int) -> Entry:
+    """An entry of the blog this user may see (404 otherwise) and edit (403 otherwise)."""
+    entry = blog_entry(request, blog, entry_id)
+    if not rules.may_edit(request.user, entry):
+        raise PermissionDenied(_("You may not change this entry."))
+    return entry
+
+
 @desk_view()
 def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
-    """GET: the entry's text and version, to edit in place (and who else has it open).
-    POST: save headline and body if nobody saved since `loaded_version` (the admin form's
-    check); otherwise 409 with both versions, so the editor can choose or merge."""
+    """GET: the entry's text and version, to edit in place (and who else has it open), with
+    what else this user may change there: the label's note and a public correction (editors,
+    the correction once readers have the entry), and the full form's address.
+    POST: save them if nobody saved since `loaded_version` (the admin form's check), and with
+    `approve`, approve a submitted entry in the same write (a contributor's `submit`: submit
+    their draft); otherwise 409 with both versions
+    and who saved theirs, so the editor can choose or merge."""
     if request.method not in ("GET", "POST"):
         return JsonResponse({"ok": False}, status=405)
-    entry = blog_entry(request, blog, entry_id)
+    entry = editable_entry(request, blog, entry_id)
+    publishes = rules.may(request.user, rules.Action.PUBLISH, blog)
     if request.method == "GET":
         presence.hold(blog.pk, entry.pk, request.user)
         others = presence.editors(blog.pk, besides=request.user).get(entry.pk, [])
+        form_url = reverse("admin:liveblog_entry_change", args=[entry.pk])
         return JsonResponse(
             {
                 "headline": entry.headline,
                 "body": entry.body,
                 "version": entry.version,
                 "editing": others,
+                "verification_note": entry.verification_note if publishes else None,
+                "may_correct": publishes and entry.status == EntryStatus.PUBLISHED,
+                "may_approve": publishes and entry.status == EntryStatus.SUBMITTED,
+                "may_submit": not publishes and entry.status == EntryStatus.DRAFT,
+                "form_url": f"{form_url}?{FROM_DESK}=1",
             }
         )
     loaded = request.POST.get("loaded_version", "")
     if freshness.version_precondition(loaded, entry.version) == "missing":
         return refused({"loaded_version": [_("Missing: reload the entry and edit it again.")]})
+    fields = ["headline", "body", *(["verification_note"] if publishes else [])]
+    correction = request.POST.get("correction", "").strip() if publishes else ""
+    approve = publishes and request.POST.get("approve") == "1"
+    # A contributor's fix goes back to the queue in the same write ("Save and submit").
+    submit = not publishes and request.POST.get("submit") == "1"
     with transaction.atomic():
-        form = DeskEditForm(request.POST, instance=entry)
+        form = desk_edit_form(fields)(request.POST, instance=entry)
         if not form.is_valid():
             if form.conflict:
                 current = Entry.objects.get(pk=entry.pk)
@@ -385,6 +497,7 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
                     {
                         "ok": False,
                         "conflict": True,
+                        "who": form.conflict_by,
                         "message": " ".join(str(m) for m in form.non_field_errors()),
                         "theirs": {
                             "headline": current.headline,
@@ -399,10 +512,41 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
                     status=409,
                 )
             return refused(form_errors(form))
+        if correction and entry.status != EntryStatus.PUBLISHED:
+            return refused(
+                {"correction": [_("Corrections are for published entries: just edit it.")]}
+            )
         entry = form.save(commit=False)
-        entry.save(update_fields=["headline", "body"])
+        edits = history.changed_part(Entry, [f for f in fields if f in form.changed_data])
+        try:
+            if approve:
+                entry._change_reason = history.sentence(
+                    ["approved and published", edits], "live desk"
+                )
+                entry.approve(also=tuple(fields))
+            elif submit:
+                entry._change_reason = history.sentence(
+                    [edits, "submitted for approval"], "live desk"
+                )
+                entry.status = EntryStatus.SUBMITTED
+                entry.save(update_fields=[*fields, "status"])
+            else:
+                entry._change_reason = history.sentence([edits or "saved unchanged"], "live desk")
+                entry.save(update_fields=fields)
+            if correction:
+                note = Correction(entry=entry, text=correction, author=request.user)
+                note._change_reason = history.sentence(["correction added"], "live desk")
+                note.save()
+        except ValidationError as error:
+            transaction.set_rollback(True)
+            return refused(as_messages(error))
     presence.release(blog.pk, entry.pk, request.user)
-    return JsonResponse({"ok": True, "version": entry.version, "message": _("Saved.")})
+    message = _("Saved.")
+    if approve:
+        message = _("Approved and published.")
+    elif submit:
+        message = _("Submitted: an editor of this blog will publish it or return it to you.")
+    return JsonResponse({"ok": True, "version": entry.version, "message": message})
 
 
 @desk_view()
@@ -418,47 +562,98 @@ def desk_presence(request: HttpRequest, blog: Blog, entry_id: int) -> JsonRespon
     return JsonResponse({"ok": True, "editing": others})
 
 
-# One click each: the verb, what the entry's history says, what the editor reads.
+# One click each (a note or a time where the verb needs one): what the verb does with the
+# POSTed data, what the entry's history says, what the editor reads. Editors' verbs.
+def approve(entry: Entry, data) -> None:
+    entry.approve(ReviewForm.schedule_time(data))
+
+
 VERBS = {
-    "publish": (Entry.publish, "Published (live desk)."),
-    "unpublish": (Entry.unpublish, "Unpublished (live desk)."),
-    "pin": (Entry.pin, "Pinned (live desk)."),
-    "unpin": (Entry.unpin, "Unpinned (live desk)."),
-    "key-event": (Entry.mark_key_event, "Marked as key event (live desk)."),
-    "not-key-event": (lambda e: e.mark_key_event(False), "Unmarked as key event (live desk)."),
+    "publish": (lambda e, data: e.publish(), "Published (live desk).", gettext_lazy("Published.")),
+    "unpublish": (
+        lambda e, data: e.unpublish(),
+        "Unpublished (live desk).",
+        gettext_lazy("Back to draft: readers no longer see it."),
+    ),
+    "pin": (
+        lambda e, data: e.pin(),
+        "Pinned (live desk).",
+        gettext_lazy("Pinned; the entry pinned before is unpinned."),
+    ),
+    "unpin": (lambda e, data: e.unpin(), "Unpinned (live desk).", gettext_lazy("Unpinned.")),
+    "key-event": (
+        lambda e, data: e.mark_key_event(),
+        "Marked as key event (live desk).",
+        gettext_lazy("Marked as a key event."),
+    ),
+    "not-key-event": (
+        lambda e, data: e.mark_key_event(False),
+        "Unmarked as key event (live desk).",
+        gettext_lazy("No longer a key event."),
+    ),
+    "approve": (approve, "Approved (live desk).", gettext_lazy("Approved.")),
+    "return": (
+        lambda e, data: e.return_to_author(data.get("note", "")),
+        "Returned to the author (live desk).",
+        gettext_lazy("Returned to the author with your note."),
+    ),
+    "verify": (
+        lambda e, data: e.set_verification(data.get("verification", "")),
+        "Label changed (live desk).",
+        gettext_lazy("Label changed: readers see it now."),
+    ),
 }
-
-
-def verb_message(verb: str) -> str:
-    return {
-        "publish": _("Published."),
-        "unpublish": _("Back to draft: readers no longer see it."),
-        "pin": _("Pinned; the entry pinned before is unpinned."),
-        "unpin": _("Unpinned."),
-        "key-event": _("Marked as a key event."),
-        "not-key-event": _("No longer a key event."),
-        "delete": _("Deleted."),
-    }[verb]
+# Verbs on one's own entry (what `rules.may_edit` allows), and deleting.
+OWN_VERBS = {
+    "submit": (
+        lambda e, data: e.submit(),
+        "Submitted for approval (live desk).",
+        gettext_lazy("Submitted: an editor of this blog will publish it or return it to you."),
+    ),
+}
 
 
 @desk_view()
 @require_POST
 def desk_verb(request: HttpRequest, blog: Blog, entry_id: int, verb: str) -> JsonResponse:
-    """Pin, unpin, mark or unmark as key event, publish, unpublish or delete: one click each,
-    each through its model verb."""
-    if verb != "delete" and verb not in VERBS:
+    """Pin, unpin, mark or unmark as key event, publish, unpublish, approve (now or at
+    `publish_at`), return (with `note`), label (`verification`), submit or delete: one click
+    each, each through its model verb and the team rule."""
+    if verb != "delete" and verb not in VERBS and verb not in OWN_VERBS:
         raise Http404("No such action.")
-    if verb == "delete" and not request.user.has_perm("liveblog.delete_entry"):
-        raise PermissionDenied(_("You may not delete entries."))
     entry = blog_entry(request, blog, entry_id)
+    user = request.user
+    if verb == "delete":
+        allowed = rules.may_delete(user, entry)
+    elif verb in OWN_VERBS:
+        allowed = rules.may_edit(user, entry)
+    else:
+        allowed = rules.may(user, rules.Action.PUBLISH, blog)
+    if not allowed:
+        raise PermissionDenied(_("Your role on this blog does not allow this."))
     try:
-        with transaction.atomic():
+        with transaction.atomic(), timezone.override(blog.zone):
             if verb == "delete":
                 entry.delete()
+                message = _("Deleted.")
             else:
-                action, note = VERBS[verb]
-                entry._change_reason = note
-                action(entry)
+                action, note, message = VERBS.get(verb) or OWN_VERBS[verb]
+                entry._change_reason = verb_note(verb, note, entry, request.POST)
+                action(entry, request.POST)
     except ValidationError as error:
         return refused(as_messages(error))
-    return JsonResponse({"ok": True, "message": verb_message(verb)})
+    return JsonResponse({"ok": True, "message": message})
+
+
+def verb_note(verb: str, note: str, entry: Entry, data) -> str:
+    """The history's reason for a verb, with what it was given (a note, a label)."""
+    if verb == "return":
+        return history.sentence(
+            [f"returned to the author: {data.get('note', '').strip()}"], "live desk"
+        )
+    if verb == "verify":
+        label = data.get("verification", "")
+        return history.sentence([f"labelled {label}" if label else "label removed"], "live desk")
+    if verb == "approve" and data.get("publish_at"):
+        return "Approved and scheduled (live desk)."
+    return note

@@ -78,6 +78,22 @@ def check_document(document, where: str = "document") -> dict:
     return document
 
 
+def _check_verification_history(history, where: str) -> None:
+    """A backup's label history: [{"label", "at" (ISO date-time), "note"}, ...]."""
+    where = f"{where}.verification_history"
+    if not isinstance(history, list):
+        raise ReaderError(f"{where}: must be a list")
+    for index, item in enumerate(history):
+        if not isinstance(item, dict) or set(item) != {"label", "at", "note"}:
+            raise ReaderError(f'{where}[{index}]: must be {{"label", "at", "note"}}')
+        if not all(isinstance(item[key], str) for key in item):
+            raise ReaderError(f"{where}[{index}]: its values must be strings")
+        try:
+            datetime.datetime.fromisoformat(item["at"])
+        except ValueError:
+            raise ReaderError(f"{where}[{index}].at: not an ISO date-time") from None
+
+
 def _check_entry(entry, where: str) -> None:
     if not isinstance(entry, dict):
         raise ReaderError(f"{where}: expected an object")
@@ -87,18 +103,29 @@ def _check_entry(entry, where: str) -> None:
         raise ReaderError(f"{where}.blocks: must be a list")
     for index, block in enumerate(entry["blocks"]):
         _check_block(block, f"{where}.blocks[{index}]")
-    if entry.get("status") not in (None, "draft", "published"):
-        raise ReaderError(f'{where}.status: must be "draft" or "published"')
+    if entry.get("status") not in (None, "draft", "submitted", "published"):
+        raise ReaderError(f'{where}.status: must be "draft", "submitted" or "published"')
     for key in ("is_key_event", "is_pinned"):
         if key in entry and not isinstance(entry[key], bool):
             raise ReaderError(f"{where}.{key}: must be true or false")
     # JSON true is a Python int too: refuse it as an order.
     if entry.get("order") is not None and type(entry["order"]) is not int:
         raise ReaderError(f"{where}.order: must be a whole number")
-    for key in ("key", "published_at", "changed_at", "language"):
+    for key in (
+        "key",
+        "published_at",
+        "changed_at",
+        "language",
+        "submitted_at",
+        "return_note",
+        "verification",
+        "verification_note",
+        "verified_at",
+    ):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise ReaderError(f"{where}.{key}: must be a string or null")
-    for key in ("published_at", "changed_at"):
+    _check_verification_history(entry.get("verification_history", []), where)
+    for key in ("published_at", "changed_at", "submitted_at", "verified_at"):
         if entry.get(key) is not None:
             try:
                 datetime.datetime.fromisoformat(entry[key])

@@ -105,6 +105,13 @@ class Export:
             "published_at": to_document(entry.published_at),
             "changed_at": to_document(entry.changed_at),
             "language": entry.language or None,
+            # Approval and the verification label, with the label's history readers see.
+            "submitted_at": to_document(entry.submitted_at),
+            "return_note": entry.return_note,
+            "verification": entry.verification,
+            "verification_note": entry.verification_note,
+            "verified_at": to_document(entry.verified_at),
+            "verification_history": entry.verification_log,
             "authors": sorted(author.get_username() for author in entry.authors.all()),
             "corrections": [
                 {

@@ -56,6 +56,7 @@ from liveblog.models import (
     Entry,
     EntryStatus,
     Image,
+    Verification,
     entry_content_hash,
 )
 
@@ -83,7 +84,7 @@ OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
 # A file that lost a race with a concurrent import is tried this many times in all.
 ATTEMPTS = 3
 # Entry and image fields a document names differently from the model.
-ENTRY_DOCUMENT_KEYS = {"import_key": "key"}
+ENTRY_DOCUMENT_KEYS = {"import_key": "key", "verification_log": "verification_history"}
 IMAGE_DOCUMENT_KEYS = {"alt_text": "alt", "is_file_photo": "file_photo", "import_key": "key"}
 # A picture made in the admin has no import key; a backup names it by its id.
 ADMIN_IMAGE_KEY_RE = re.compile(r"image-(\d{1,18})")
@@ -1050,6 +1051,18 @@ def _backup_fields(doc: dict, users: dict[str, int]) -> tuple[dict, list | None,
         flags["published_at"] = from_document(
             Entry._meta.get_field("published_at"), doc["published_at"]
         )
+    # Approval and the label as the backup has them (older backups have none of these).
+    for name in ("return_note", "verification", "verification_note"):
+        if name in doc:
+            flags[name] = doc[name] or ""
+    for name in ("submitted_at", "verified_at"):
+        if name in doc:
+            flags[name] = from_document(Entry._meta.get_field(name), doc[name])
+    if "verification_history" in doc:
+        labels = [item["label"] for item in doc["verification_history"]]
+        if unknown := [label for label in labels if label not in Verification.values]:
+            raise InvalidValue("verification_log", f"no such label: {unknown[0]!r}")
+        flags["verification_log"] = doc["verification_history"]
     authors = None
     if "authors" in doc:
         authors = sorted({users[name] for name in doc["authors"] if name in users})
@@ -1268,6 +1281,12 @@ ENTRY_IMPORT_FIELDS = [
     "is_key_event",
     "published_at",
     "language",
+    "submitted_at",
+    "return_note",
+    "verification",
+    "verification_note",
+    "verified_at",
+    "verification_log",
 ]
 
 

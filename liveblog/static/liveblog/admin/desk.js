@@ -1,6 +1,8 @@
 // The live desk (liveblog/desk/views.py): posting from the composer, the photo in one step, the
-// preview, the stream that follows colleagues' work, editing in place with the version check,
-// presence, and autosave. Every sentence shown comes from the page (#desk-strings): none here.
+// preview, the stream that follows colleagues' work (a poll that slows down while nothing
+// changes and stops in a hidden tab), the approval queue, one-click labels, editing in place
+// with the version check and a public correction, presence, and autosave. Every sentence shown
+// comes from the page (#desk-strings): none here.
 "use strict";
 (function () {
   const config = JSON.parse(document.getElementById("desk-config").textContent);
@@ -15,6 +17,10 @@
   const storageKey = "liveblog-desk:" + config.user + ":" + config.blog;
   const saved = ["headline", "body", "alt_text", "caption", "credit", "photo_position",
     "publish_at", "existing_image", "is_key_event", "is_pinned", "is_file_photo"];
+  // What Ctrl+Enter does: publish for editors, submit for contributors.
+  const primary = document.getElementById("desk-submit") ? "submit" : "publish";
+  const photoBox = document.getElementById("desk-photo");
+  const queueCount = document.getElementById("desk-queue-count");
 
   // A sentence from the page with its %(name)s placeholders filled in.
   function fill(text, values) {
@@ -55,6 +61,7 @@
       const state = {};
       for (const name of saved) {
         const field = form.elements[name];
+        if (!field) continue;
         state[name] = field.type === "checkbox" ? field.checked : field.value;
       }
       try {
@@ -82,6 +89,7 @@
       any = any || (field.type !== "checkbox" && name !== "photo_position" && state[name]);
     }
     if (state.existing_image) showChosen(state.existing_image, state.chosen_alt || "");
+    if (state.existing_image || state.alt_text || state.caption || state.credit) openPhoto();
     if (any) say(strings.restored);
   }
 
@@ -108,6 +116,9 @@
     for (const [name, messages] of Object.entries(errors || {})) {
       let box = form.querySelector('[data-errors-for="' + name + '"]');
       if (!box) box = form.querySelector('[data-errors-for="__all__"]');
+      // An error inside the closed photo section opens it.
+      const section = box.closest("details");
+      if (section) section.open = true;
       for (const message of messages) {
         const line = document.createElement("p");
         line.textContent = message;
@@ -124,6 +135,7 @@
   let sending = false;
   async function send(action) {
     if (sending) return;
+    if (!photoFits()) return;
     sending = true;
     const data = new FormData(form);
     data.set("action", action);
@@ -137,6 +149,7 @@
         form.reset();
         clearChosen();
         dropName.textContent = "";
+        photoBox.open = false;
         clearErrors();
         hidePreview();
         say(result.message);
@@ -163,7 +176,7 @@
     if (event.key !== "Enter") return;
     if (event.ctrlKey || event.metaKey) {
       event.preventDefault();
-      send("publish");
+      send(primary);
     } else if (event.target === form.elements.headline) {
       // Enter after the headline goes on to the body; it does not publish a half-written update.
       event.preventDefault();
@@ -178,11 +191,52 @@
   dropName.className = "desk-drop__name";
   drop.append(dropName);
 
+  function openPhoto() {
+    photoBox.open = true;
+  }
+
+  // A picture over the limit is refused here, naming the limit, before anything is sent; the
+  // server refuses it too (uploads.check_size) for callers without this script.
+  function photoFits() {
+    const file = fileInput.files.length ? fileInput.files[0] : null;
+    if (!file || !config.maxImageBytes || file.size <= config.maxImageBytes) return true;
+    const megabytes = (file.size / 1048576).toLocaleString(document.documentElement.lang || undefined, {
+      minimumFractionDigits: 1,
+      maximumFractionDigits: 1,
+    });
+    fileInput.value = "";
+    dropName.textContent = "";
+    showErrors({ photo: [fill(strings.tooLarge, {
+      size: fill(strings.megabytes, { size: megabytes }),
+      max: config.maxImageSize,
+    })] });
+    openPhoto();
+    say(strings.failed, true);
+    return false;
+  }
+
   function showFileName() {
     dropName.textContent = fileInput.files.length ? fileInput.files[0].name : "";
-    if (fileInput.files.length) clearChosen();
+    if (fileInput.files.length) {
+      clearChosen();
+      openPhoto();
+      if (photoFits()) clearErrors();
+    }
   }
   fileInput.addEventListener("change", showFileName);
+  // Dropping a picture anywhere on the composer (the body too) opens the photo section with it.
+  form.addEventListener("dragover", function (event) {
+    if (event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files")) {
+      event.preventDefault();
+    }
+  });
+  form.addEventListener("drop", function (event) {
+    if (event.defaultPrevented || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    fileInput.files = event.dataTransfer.files;
+    showFileName();
+    form.elements.alt_text.focus();
+  });
   drop.addEventListener("dragover", function (event) {
     event.preventDefault();
     drop.classList.add("desk-drop--over");
@@ -259,6 +313,7 @@
           fileInput.value = "";
           dropName.textContent = "";
           showChosen(image.id, image.alt);
+          openPhoto();
           results.replaceChildren();
           search.value = "";
           autosave();
@@ -305,11 +360,35 @@
   let pollTimer = null;
   let polling = false;
   let again = false;
+  // Polls in a row that found nothing new (or failed): each waits half as long again as the
+  // last, up to pollBackoff intervals. A change, a keystroke or a click starts again at one.
+  let quiet = 0;
+
+  function pollDelay() {
+    const factor = Math.min(config.pollBackoff || 1, Math.pow(1.5, quiet));
+    return config.pollSeconds * 1000 * factor;
+  }
+
+  function schedule(delay) {
+    window.clearTimeout(pollTimer);
+    // A hidden tab does not poll at all; it asks at once when it is shown again.
+    pollTimer = document.hidden ? null : window.setTimeout(refresh, delay);
+  }
+
+  function wake() {
+    if (quiet === 0) return;
+    quiet = 0;
+    if (!polling) schedule(pollDelay());
+  }
 
   async function refresh() {
     if (polling) {
       // A change of ours may have landed after the poll under way was answered: ask once more.
       again = true;
+      return;
+    }
+    if (document.hidden) {
+      schedule(0);
       return;
     }
     polling = true;
@@ -325,13 +404,35 @@
         const html = await response.text();
         streamBox.dataset.etag = response.headers.get("ETag") || "";
         replaceStream(html);
+        quiet = 0;
+      } else {
+        quiet += 1;
       }
     } catch (error) {
-      // Offline for a moment: the next poll tries again.
+      // Offline for a moment: the next poll tries again, later.
+      quiet += 1;
     } finally {
       polling = false;
-      pollTimer = window.setTimeout(refresh, again ? 0 : config.pollSeconds * 1000);
+      document.documentElement.dataset.deskPollDelay = String(pollDelay());
+      schedule(again ? 0 : pollDelay());
     }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      window.clearTimeout(pollTimer);
+      pollTimer = null;
+    } else {
+      quiet = 0;
+      refresh();
+    }
+  });
+  document.addEventListener("keydown", wake);
+  document.addEventListener("pointerdown", wake);
+
+  function showQueueCount() {
+    const queue = streamBox.querySelector("[data-queue-count]");
+    if (queueCount) queueCount.textContent = queue ? queue.dataset.queueCount : "0";
   }
 
   function replaceStream(html) {
@@ -352,6 +453,7 @@
       for (const more of incoming.querySelectorAll(".desk-more")) more.remove();
     }
     streamBox.replaceChildren(...incoming.childNodes);
+    showQueueCount();
   }
 
   async function more(button) {
@@ -364,9 +466,9 @@
   }
 
   // --- one click each: verbs, edit in place ----------------------------------------------------
-  async function verb(entry, name) {
+  async function verb(entry, name, data) {
     if (name === "delete" && !window.confirm(strings.confirmDelete)) return;
-    const response = await post(entry.dataset.url + name + "/", {});
+    const response = await post(entry.dataset.url + name + "/", data || {});
     const result = await answer(response);
     if (response.ok && result.ok) say(result.message);
     else say(Object.values(result.errors || {}).flat().join(" ") || strings.failed, true);
@@ -423,26 +525,58 @@
     const response = await fetch(entry.dataset.url, { credentials: "same-origin" });
     if (!response.ok) return;
     const current = await response.json();
-    openEditor(entry, current.headline, current.body, current.version);
+    openEditor(entry, current);
     holdPresence(entry);
   }
 
-  function openEditor(entry, headline, body, version) {
+  // The editor's optional parts: the label's note and a public correction (editors), the full
+  // form one click away, "Save and publish" for an entry waiting for approval.
+  function openEditor(entry, current) {
     const id = entry.dataset.entryId;
     const editor = entry.querySelector(".desk-entry__editor");
     editor.replaceChildren();
     entry.dataset.editing = "1";
-    const [headlineWrap, headlineInput] = field("input", strings.headline, headline, "edit-headline-" + id);
-    const [bodyWrap, bodyInput] = field("textarea", strings.body, body, "edit-body-" + id);
+    const [headlineWrap, headlineInput] = field("input", strings.headline, current.headline, "edit-headline-" + id);
+    const [bodyWrap, bodyInput] = field("textarea", strings.body, current.body, "edit-body-" + id);
+    editor.append(headlineWrap, bodyWrap);
+    const extras = {};
+    if (current.verification_note !== null && current.verification_note !== undefined) {
+      const [wrap, input] = field("input", strings.labelNote, current.verification_note, "edit-label-note-" + id);
+      editor.append(wrap);
+      extras.verification_note = input;
+    }
+    if (current.may_correct) {
+      const [wrap, input] = field("textarea", strings.correction, "", "edit-correction-" + id);
+      input.rows = 2;
+      editor.append(wrap);
+      extras.correction = input;
+    }
     const errors = document.createElement("div");
     errors.className = "desk-errors";
     errors.setAttribute("role", "alert");
-    const save = button(strings.save, true);
+    const save = button(strings.save, !current.may_approve && !current.may_submit);
     const cancel = button(strings.cancel, false);
     const actions = document.createElement("div");
     actions.className = "desk-actions";
+    if (current.may_approve || current.may_submit) {
+      // One action: the fix and the entry's next step (an editor publishes, a contributor
+      // sends it back to the queue).
+      const next = button(current.may_approve ? strings.saveAndPublish : strings.saveAndSubmit, true);
+      actions.append(next);
+      next.addEventListener("click", function () {
+        const more = Object.assign(values(extras), current.may_submit ? { submit: "1" } : {});
+        saveEdit(entry, headlineInput.value, bodyInput.value, current.version, errors, more, current.may_approve);
+      });
+    }
     actions.append(save, cancel);
-    editor.append(headlineWrap, bodyWrap, errors, actions);
+    if (current.form_url) {
+      const full = document.createElement("a");
+      full.href = current.form_url;
+      full.className = "desk-full-form";
+      full.textContent = strings.fullForm;
+      actions.append(full);
+    }
+    editor.append(errors, actions);
     editor.hidden = false;
     entry.querySelector(".desk-entry__view").hidden = true;
     headlineInput.focus();
@@ -450,14 +584,22 @@
       closeEditor(entry, true);
     });
     save.addEventListener("click", function () {
-      saveEdit(entry, headlineInput.value, bodyInput.value, version, errors);
+      saveEdit(entry, headlineInput.value, bodyInput.value, current.version, errors, values(extras), false);
     });
   }
 
-  async function saveEdit(entry, headline, body, version, errors) {
+  function values(inputs) {
+    const found = {};
+    for (const [name, input] of Object.entries(inputs)) found[name] = input.value;
+    return found;
+  }
+
+  async function saveEdit(entry, headline, body, version, errors, extras, approve) {
     let response;
+    const data = Object.assign({ headline: headline, body: body, loaded_version: version }, extras || {});
+    if (approve) data.approve = "1";
     try {
-      response = await post(entry.dataset.url, { headline: headline, body: body, loaded_version: version });
+      response = await post(entry.dataset.url, data);
     } catch (error) {
       errors.textContent = strings.offline;
       return;
@@ -469,20 +611,21 @@
       streamBox.dataset.etag = "";
       refresh();
     } else if (response.status === 409 && result.conflict) {
-      showConflict(entry, result);
+      showConflict(entry, result, extras || {}, approve);
     } else {
       errors.textContent = Object.values(result.errors || {}).flat().join(" ") || strings.failed;
     }
   }
 
-  function showConflict(entry, result) {
+  function showConflict(entry, result, extras, approve) {
     const id = entry.dataset.entryId;
     const editor = entry.querySelector(".desk-entry__editor");
     editor.replaceChildren();
     const note = document.createElement("p");
     note.className = "desk-conflict__note";
     note.setAttribute("role", "alert");
-    note.textContent = strings.conflict;
+    // Names who saved the other version (the server read it from the entry's history).
+    note.textContent = fill(strings.conflict, { who: result.who });
     const columns = document.createElement("div");
     columns.className = "desk-conflict";
     const theirs = document.createElement("section");
@@ -516,9 +659,59 @@
       refresh();
     });
     saveMine.addEventListener("click", function () {
-      saveEdit(entry, myHead.value, myBody.value, result.theirs.version, errors);
+      saveEdit(entry, myHead.value, myBody.value, result.theirs.version, errors, extras, approve);
     });
     myBody.focus();
+  }
+
+  // --- the approval queue: schedule or return with a note, in the entry ------------------------
+  function review(entry, kind) {
+    const id = entry.dataset.entryId;
+    const panel = entry.querySelector(".desk-entry__review");
+    panel.replaceChildren();
+    entry.dataset.editing = "1";
+    const returning = kind === "return";
+    const [wrap, input] = returning
+      ? field("textarea", strings.returnNote, "", "review-note-" + id)
+      : field("input", strings.scheduleFor, "", "review-time-" + id);
+    if (returning) input.rows = 3;
+    else input.type = "datetime-local";
+    const errors = document.createElement("div");
+    errors.className = "desk-errors";
+    errors.setAttribute("role", "alert");
+    const go = button(returning ? strings.sendBack : strings.schedule, true);
+    const cancel = button(strings.cancel, false);
+    const actions = document.createElement("div");
+    actions.className = "desk-actions";
+    actions.append(go, cancel);
+    panel.append(wrap, errors, actions);
+    panel.hidden = false;
+    input.focus();
+    function close() {
+      delete entry.dataset.editing;
+      panel.hidden = true;
+      panel.replaceChildren();
+    }
+    cancel.addEventListener("click", close);
+    go.addEventListener("click", async function () {
+      const data = returning ? { note: input.value } : { publish_at: input.value };
+      let response;
+      try {
+        response = await post(entry.dataset.url + (returning ? "return" : "approve") + "/", data);
+      } catch (error) {
+        errors.textContent = strings.offline;
+        return;
+      }
+      const result = await answer(response);
+      if (response.ok && result.ok) {
+        close();
+        say(result.message);
+        streamBox.dataset.etag = "";
+        refresh();
+      } else {
+        errors.textContent = Object.values(result.errors || {}).flat().join(" ") || strings.failed;
+      }
+    });
   }
 
   function onStreamClick(event) {
@@ -530,7 +723,9 @@
     }
     const entry = target.closest(".desk-entry");
     if (!entry) return;
-    if (target.dataset.verb) verb(entry, target.dataset.verb);
+    if (target.dataset.verb === "verify") verb(entry, "verify", { verification: target.dataset.verification });
+    else if (target.dataset.verb) verb(entry, target.dataset.verb);
+    else if (target.dataset.review) review(entry, target.dataset.review);
     else if ("edit" in target.dataset) edit(entry);
   }
   streamBox.addEventListener("click", onStreamClick);
@@ -547,6 +742,7 @@
   });
 
   restore();
-  pollTimer = window.setTimeout(refresh, config.pollSeconds * 1000);
+  showQueueCount();
+  schedule(config.pollSeconds * 1000);
   document.documentElement.dataset.deskReady = "1";
 })();
