@@ -6,6 +6,7 @@ artifacts/), and its poll, which slows down while nothing changes and stops in a
 Prints the actions each step took (clicks, key presses, file choices; typing aside)."""
 
 import os
+import time
 
 import pytest
 from PIL import Image as PILImage
@@ -191,6 +192,11 @@ def test_contributor_and_editor_from_submission_to_readers(
     acts.click(f'{row} [data-verification="confirmed"]')
     wait_for_text(eve, "#desk-status", "Label changed")
     steps["editor labels it confirmed"] = acts.count
+    # An edit of an entry the reader is looking at waits until it is out of view (live.js: no
+    # layout shift under the reader's eyes): the reader scrolls on, and it is there.
+    time.sleep(2)  # a poll or two brings the change, held while the entry is in view
+    reader.set_viewport_size({"width": 1280, "height": 240})
+    reader.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     wait_for_text(reader, f"#entry-{entry.pk} .verification__label", "Confirmed", timeout=20_000)
     poll(
         eve,
