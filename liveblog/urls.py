@@ -24,4 +24,10 @@ urlpatterns = [
     path("<slug:slug>/live/changes/", views.blog_changes, name="blog-changes"),
     path("<slug:slug>/feed/", feeds.blog_feed, name="blog-feed"),
     path("<slug:slug>/feed/key-events/", feeds.key_events_feed, name="blog-key-events-feed"),
+    path("<slug:slug>/feed/json/", feeds.blog_json_feed, name="blog-json-feed"),
+    path(
+        "<slug:slug>/feed/key-events/json/",
+        feeds.key_events_json_feed,
+        name="blog-key-events-json-feed",
+    ),
 ]

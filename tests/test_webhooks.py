@@ -248,9 +248,7 @@ def test_signature_is_standard_webhooks():
 )
 def test_unsafe_addresses_are_refused_naming_the_field(manager_client, url, field_error):
     blog = make_blog()
-    response = manager_client.post(
-        "/api/webhooks/", {"blog": blog.slug, "url": url}, format="json"
-    )
+    response = manager_client.post("/api/webhooks/", {"blog": blog.slug, "url": url}, format="json")
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert list(errors) == ["url"] and field_error in " ".join(errors["url"])
