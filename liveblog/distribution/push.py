@@ -161,13 +161,16 @@ class GuardedSession:
 
     def post(self, url: str, *, data: bytes, headers, timeout=None):
         answer = addresses.post(url, data or b"", dict(headers))
-        return Answered(answer.status, answer.body.decode("utf-8", "replace"))
+        return Answered(answer.status, answer.body.decode("utf-8", "replace"), answer.headers)
 
 
 @dataclass
 class Answered:
+    """The parts of a requests.Response that pywebpush reads."""
+
     status_code: int
     text: str
+    headers: dict
 
 
 def send(subscription: PushSubscription, body: bytes, *, blog: Blog, urgent: bool) -> int:

@@ -130,7 +130,11 @@ def push_chunk(blog_id: int, entry_id: int, modes: list[str], first_id: int, las
     )
     answers: dict[str, int] = {}
     for subscription in followers.iterator():
-        status = push.send(subscription, body, blog=blog, urgent=urgent)
+        try:
+            status = push.send(subscription, body, blog=blog, urgent=urgent)
+        except Exception:  # one broken subscription must not cost the others their notice
+            logger.exception("push to subscription %s failed", subscription.pk)
+            status = 0
         answers[str(status)] = answers.get(str(status), 0) + 1
     return answers
 
