@@ -228,3 +228,22 @@ def test_service_worker_and_manifest(client):
 
     assert finders.find(document["icons"][0]["src"].removeprefix("/static/"))
     assert '<link rel="manifest" href="/manifest.webmanifest">' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_followers_hear_of_changes_after_they_followed_only(client, vapid):
+    blog = make_blog()
+    make_entry(blog, headline="Before anyone followed")
+    with Recorder(lambda n: (201, {}, b"")) as service:
+        browser = Browser(service.url + "/p")
+        assert follow(client, blog, browser, "all").status_code == 201
+        make_entry(blog, headline="After")
+        run_worker()
+        # Everyone leaves; the blog goes on; a new follower hears only what comes next.
+        PushSubscription.objects.all().delete()
+        make_entry(blog, headline="While nobody followed")
+        assert follow(client, blog, browser, "all").status_code == 201
+        make_entry(blog, headline="Back")
+        run_worker()
+        notices = [browser.decrypt(r["body"])["body"] for r in service.requests]
+    assert notices == ["After", "Back"]

@@ -276,3 +276,15 @@ def test_webhooks_need_the_permissions(api_editor_client):
     assert APIClient().get("/api/webhooks/").status_code == 401
     assert api_editor_client.get("/api/webhooks/").status_code == 403
     assert api_editor_client.post("/api/webhooks/", {}, format="json").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_nobody_listens_to_queues_nothing(hooks):
+    from django_tasks_db.models import DBTaskResult
+
+    blog = make_blog()
+    make_entry(blog)
+    assert not DBTaskResult.objects.exists()
+    Endpoint.objects.create(blog=blog, url="https://partner.example/hook")
+    make_entry(blog)
+    assert DBTaskResult.objects.get().task_path == "liveblog.distribution.tasks.distribute"

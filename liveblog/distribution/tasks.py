@@ -39,8 +39,16 @@ HUB_ATTEMPTS = 6
 
 
 def start_distribution(blog_id: int) -> None:
-    """Queue `distribute` for the blog (called once a change committed)."""
-    distribute.enqueue(blog_id)
+    """Queue `distribute` for the blog (called once a change committed), if anyone is to hear
+    of it: a hub, an active endpoint or a follower (two indexed reads cost the editor's
+    request less than queueing a task nobody needs)."""
+    audience = (
+        websub.hub()
+        or Endpoint.objects.active().for_blog(blog_id).exists()
+        or PushSubscription.objects.filter(blog_id=blog_id).exists()
+    )
+    if audience:
+        distribute.enqueue(blog_id)
 
 
 @task()
@@ -49,12 +57,16 @@ def distribute(blog_id: int) -> None:
     if blog is None:
         return
     revision = blog.revision
+    shared: dict = {}
     for endpoint_id in Endpoint.objects.behind(blog_id, revision).values_list("pk", flat=True):
-        more = webhooks.queue(endpoint_id, revision)
+        more = webhooks.queue(endpoint_id, revision, shared)
         wake(endpoint_id)
         if more:
             transaction.on_commit(lambda: distribute.enqueue(blog_id))
-    dispatch, _created = Dispatch.objects.get_or_create(blog_id=blog_id)
+    # A blog's first distribution: nobody followed it before (following creates the row), and
+    # the hub hears of this change.
+    start = {"push_revision": revision, "hub_revision": max(revision - 1, 0)}
+    dispatch, _created = Dispatch.objects.get_or_create(blog_id=blog_id, defaults=start)
     if dispatch.push_revision < revision:
         fan_out(blog, revision)
     if dispatch.hub_revision < revision:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from liveblog import embed, stream
 from liveblog.distribution import addresses, push
-from liveblog.distribution.models import FollowMode, PushSubscription
+from liveblog.distribution.models import Dispatch, FollowMode, PushSubscription
 from liveblog.freshness import BlogState
 from liveblog.models import Blog, BlogStatus
 from liveblog.views import reader_view
@@ -82,6 +82,14 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
         errors["mode"] = _("Choose key_events or all.")
     if errors:
         return refused(errors)
+    # Followers hear of changes from now on, not of the blog's past: the first follower moves
+    # the blog's push position to now (no distribution ran while nobody followed).
+    position = {"push_revision": blog.revision, "hub_revision": blog.revision}
+    dispatch, created = Dispatch.objects.get_or_create(blog=blog, defaults=position)
+    if not created and not PushSubscription.objects.filter(blog=blog).exists():
+        Dispatch.objects.filter(pk=dispatch.pk, push_revision__lt=blog.revision).update(
+            push_revision=blog.revision
+        )
     try:
         with transaction.atomic():
             _subscription, created = PushSubscription.objects.update_or_create(

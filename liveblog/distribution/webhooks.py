@@ -113,18 +113,24 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(24)
 
 
-def queue(endpoint_id: int, upto: int) -> bool:
+def queue(endpoint_id: int, upto: int, shared: dict | None = None) -> bool:
     """Queue the endpoint's deliveries for the blog's changes after its revision, up to `upto`
     (at most LOG_PAGE changes; True if more remain). Under the endpoint's row lock, so two
-    workers never queue the same change twice, and in the log's order."""
+    workers never queue the same change twice, and in the log's order. `shared`: the log read
+    and payloads built for other endpoints of the blog in this run, reused by those at the
+    same position (a publish to 50 endpoints reads the log and builds its payload once)."""
+    shared = {} if shared is None else shared
     with transaction.atomic():
         endpoint = (
             Endpoint.objects.select_for_update().select_related("blog").filter(pk=endpoint_id)
         ).first()
         if endpoint is None or not endpoint.is_active or endpoint.revision >= upto:
             return False
-        log = stream.log(endpoint.blog_id, endpoint.revision, upto, limit=LOG_PAGE)
-        payloads = Payloads(endpoint.blog, log)
+        key = (endpoint.revision, upto)
+        if key not in shared:
+            log = stream.log(endpoint.blog_id, endpoint.revision, upto, limit=LOG_PAGE)
+            shared[key] = (log, Payloads(endpoint.blog, log))
+        log, payloads = shared[key]
         deliveries = []
         for row in log.rows:
             for event in events_of(row):
