@@ -14,19 +14,25 @@ time from its answer to the last push and to the last webhook, the deepest the q
 ready or running), the worker count, and what the stubs received (every webhook verified with
 `standardwebhooks`, a sample of pushes decrypted with `http_ece`).
 
-"Before and after": the publishing request is timed `--publishes` times with distribution
-switched off (the blog_changed receiver disconnected: the request path as it was before the
-queue existed) and on (the commit queues one task), with nobody following, and once more while
-the workers are busy with the fan-out. Medians and p90 are printed; the request must not grow.
+"Before and after": the publishing request is timed over HTTP against gunicorn (one worker,
+keep-alive), `--publishes` times from a checkout of the code before distribution (`--before
+PATH`, e.g. a `git worktree add` of the commit before it; it shares this database) and from
+this one, with the followers and endpoints in place and no queue worker running; and once more
+from this one while the workers do the fan-out (on another blog, so the fan-out measured stays
+one publish's). Publishes are 0.1 s apart (PAUSE): the queueing happens once a request's
+answer has gone, which back-to-back requests on one gunicorn worker would count in the next
+one. Medians and p90 are printed; the request must not grow.
 """
 
 # ruff: noqa: T201  (a command-line script: it reports by printing)
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PAUSE = 0.1
 
 
 def bench_database_url(workdir: Path) -> str:
@@ -66,6 +73,7 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--publishes", type=int, default=30)
+    parser.add_argument("--before", type=Path, help="a checkout of the code before distribution")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-distribution-"))
@@ -101,13 +109,12 @@ def main() -> None:
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django_tasks_db.models import DBTaskResult
     from rest_framework.authtoken.models import Token
     from standardwebhooks import Webhook
 
     from liveblog.distribution.models import Dispatch, Endpoint, FollowMode, PushSubscription
-    from liveblog.models import Blog, BlogStatus, blog_changed
+    from liveblog.models import Blog, BlogStatus
     from tests.stubs import Recorder
 
     print(f"database: {connection.vendor}; building it in {workdir}")
@@ -115,20 +122,60 @@ def main() -> None:
     blog = Blog.objects.create(title="Benchmark", slug="benchmark", status=BlogStatus.LIVE)
     editor = User.objects.create_superuser("bench", password="x")
     token = Token.objects.create(user=editor).key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
 
     quiet = Blog.objects.create(title="Another", slug="another", status=BlogStatus.LIVE)
+    servers: list[subprocess.Popen] = []
 
-    def publish(headline: str, where: Blog = blog) -> float:
-        started = time.perf_counter()
-        response = client.post(
-            f"/api/blogs/{where.slug}/entries/",
-            {"headline": headline, "body": "A paragraph of the update.", "status": "published"},
-            content_type="application/json",
-            HTTP_ACCEPT="application/json",
+    def serve(checkout: Path) -> http.client.HTTPConnection:
+        """gunicorn from `checkout` (one sync worker) on a free port; a keep-alive connection."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server_env = {
+            **os.environ,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+        servers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                cwd=checkout,
+                env=server_env,
+                start_new_session=True,
+            )
         )
+        for _ in range(200):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", "/healthz/")
+                connection.getresponse().read()
+                return connection
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn from {checkout} did not start")
+
+    def stop_servers() -> None:
+        while servers:
+            server = servers.pop()
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+    def publish(connection, headline: str, where: Blog = blog) -> float:
+        body = json.dumps(
+            {"headline": headline, "body": "A paragraph of the update.", "status": "published"}
+        )
+        headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        started = time.perf_counter()
+        connection.request("POST", f"/api/blogs/{where.slug}/entries/", body, headers)
+        response = connection.getresponse()
+        content = response.read()
         took = (time.perf_counter() - started) * 1000
-        assert response.status_code == 201, response.content
+        assert response.status == 201, content
         return took
 
     def summary(times: list[float]) -> str:
@@ -163,17 +210,21 @@ def main() -> None:
     secrets = {f"/hook/{n}": e.secret for n, e in enumerate(endpoints)}
 
     # --- the publishing request, before and after (no worker runs yet) -------------------------
-    from liveblog.distribution import receivers
+    def timed(checkout: Path, label: str) -> list[float]:
+        connection = serve(checkout)
+        publish(connection, f"{label} warm-up")
+        times = []
+        for n in range(args.publishes):
+            times.append(publish(connection, f"{label} {n}"))
+            # An editor's publishes are seconds apart: what a request does once its answer has
+            # gone (queueing the distribution) is not counted in the next one.
+            time.sleep(PAUSE)
+        connection.close()
+        stop_servers()
+        return times
 
-    publish("warm-up")
-    before, after = [], []
-    for n in range(args.publishes):
-        blog_changed.disconnect(dispatch_uid="liveblog_distribution_queue")
-        before.append(publish(f"before {n}"))
-        blog_changed.connect(
-            receivers.queue_distribution, dispatch_uid="liveblog_distribution_queue"
-        )
-        after.append(publish(f"after {n}"))
+    before = timed(args.before, "before") if args.before else []
+    after = timed(ROOT, "after")
     # Forget them: the fan-out measured below is one publish's.
     DBTaskResult.objects.all().delete()
     now = Blog.objects.get(pk=blog.pk).revision
@@ -217,11 +268,12 @@ def main() -> None:
         connections.close_all()
 
     try:
+        connection = serve(ROOT)
         time.sleep(2)  # the workers start
         watcher = threading.Thread(target=watch_queue, daemon=True)
         watcher.start()
         published_at = time.time()
-        publish_ms = publish("The fan-out")
+        publish_ms = publish(connection, "The fan-out")
         answered = time.time()
         during = []
         deadline = answered + 600
@@ -230,7 +282,7 @@ def main() -> None:
         ) and time.time() < deadline:
             if len(during) < args.publishes and len(push_stub.requests) < args.followers // 2:
                 # On a blog nobody follows: the fan-out measured stays the one publish's.
-                during.append(publish(f"during {len(during)}", quiet))
+                during.append(publish(connection, f"during {len(during)}", quiet))
             time.sleep(0.05)
         depth["stop"] = True
         watcher.join()
@@ -239,6 +291,7 @@ def main() -> None:
         last_push = max((r["at"] for r in pushes), default=float("nan"))
         last_hook = max((r["at"] for r in hooks), default=float("nan"))
     finally:
+        stop_servers()
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
@@ -278,8 +331,9 @@ def main() -> None:
     print(f"time from the publish's answer to the last push: {last_push - answered:.2f} s")
     print(f"time from the publish's answer to the last webhook: {last_hook - answered:.2f} s")
     print(f"deepest queue (tasks ready or running): {depth['max']}")
-    print(f"publishing request before (no queue): {summary(before)}")
-    print(f"publishing request after (a task queued on commit): {summary(after)}")
+    if before:
+        print(f"publishing request before distribution ({args.before}): {summary(before)}")
+    print(f"publishing request after (this checkout): {summary(after)}")
     if during:
         print(f"publishing request during the fan-out: {summary(during)}")
     print(f"(the publish itself started at {published_at:.3f}; a notice: {notices[:1]})")

@@ -288,3 +288,18 @@ def test_a_change_nobody_listens_to_queues_nothing(hooks):
     Endpoint.objects.create(blog=blog, url="https://partner.example/hook")
     make_entry(blog)
     assert DBTaskResult.objects.get().task_path == "liveblog.distribution.tasks.distribute"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_queues_once_its_answer_is_gone_one_task_per_blog(hooks):
+    from django.core.signals import request_finished, request_started
+    from django_tasks_db.models import DBTaskResult
+
+    blog = make_blog()
+    Endpoint.objects.create(blog=blog, url="https://partner.example/hook")
+    request_started.send(sender=None)
+    for _ in range(3):
+        make_entry(blog)
+    assert not DBTaskResult.objects.exists()  # nothing while the editor waits
+    request_finished.send(sender=None)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [blog.pk]
