@@ -8,6 +8,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
@@ -99,6 +100,13 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
+def known_id(raw: str) -> int:
+    """An id from the path: a number no database column would overflow on, else a 404."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound()
+    return int(raw)
+
+
 SECRET = inline_serializer("Secret", {"secret": serializers.CharField()})
 
 
@@ -112,8 +120,13 @@ SECRET = inline_serializer("Secret", {"secret": serializers.CharField()})
 class EndpointViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = EndpointSerializer
     permission_classes = [EndpointPermissions]
+    private_reads = True
     lookup_value_regex = r"[0-9]+"
     queryset = Endpoint.objects.select_related("blog").order_by("-id")
+
+    def get_object(self):
+        known_id(self.kwargs["pk"])
+        return super().get_object()
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
@@ -171,8 +184,10 @@ class EndpointViewSet(ApiView, viewsets.ModelViewSet):
 class DeliveryViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DeliverySerializer
     permission_classes = [EndpointPermissions]
+    private_reads = True
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
-        return Delivery.objects.filter(endpoint_id=self.kwargs["endpoint_pk"]).order_by("-id")
+        endpoint_id = known_id(self.kwargs["endpoint_pk"])
+        return Delivery.objects.filter(endpoint_id=endpoint_id).order_by("-id")
