@@ -31,6 +31,7 @@ import base64
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -45,6 +46,15 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PAUSE = 0.1
+
+
+def drop_postgres(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 def bench_database_url(workdir: Path) -> str:
@@ -337,6 +347,13 @@ def main() -> None:
     if during:
         print(f"publishing request during the fan-out: {summary(during)}")
     print(f"(the publish itself started at {published_at:.3f}; a notice: {notices[:1]})")
+    connection.close()
+    from django.db import connections
+
+    connections.close_all()
+    if env["DATABASE_URL"].startswith("postgres"):
+        drop_postgres(env["DATABASE_URL"])
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
