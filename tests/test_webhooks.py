@@ -305,36 +305,6 @@ def test_a_request_queues_once_its_answer_is_gone_one_task_per_blog(hooks):
     assert DBTaskResult.objects.get().args_kwargs["args"] == [blog.pk]
 
 
-# The webhook API under the same contract as the rest (tests/test_api_schema.py), as a caller
-# who holds the webhook permissions: never a 5xx, every answer as documented.
-from hypothesis import HealthCheck  # noqa: E402
-from hypothesis import settings as hypothesis_settings  # noqa: E402
-from schemathesis import checks  # noqa: E402
-
-from tests.test_api_schema import schema  # noqa: E402
-
-
-@pytest.fixture
-def fuzz_endpoints(db, settings):
-    settings.LIVEBLOG_API_ANON_RATE = ""
-    user = User.objects.create_user("fuzz-hooks", password="pw")
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="distribution"))
-    blog = make_blog(slug="fuzz")
-    endpoint = Endpoint.objects.create(blog=blog, url="https://partner.example/hook")
-    webhooks.queue_test(endpoint)
-    return Token.objects.create(user=user).key
-
-
-@pytest.mark.slow
-@schema.include(path_regex="^/api/webhooks/").parametrize()
-@hypothesis_settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-def test_webhook_api_conforms_to_its_schema(case, fuzz_endpoints):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {fuzz_endpoints}"},
-        excluded_checks=[checks.positive_data_acceptance, checks.negative_data_rejection],
-    )
-
-
 @pytest.mark.django_db
 def test_ids_past_any_column_are_404s(manager_client):
     huge = "9" * 30

@@ -83,3 +83,27 @@ def test_delivery_log_and_actions(admin_client, django_capture_on_commit_callbac
     assert endpoint.secret != old_secret and endpoint.secret in rotated
     act("send_test_event")
     assert Delivery.objects.filter(endpoint=endpoint, event="webhook.test").count() == 2
+
+
+def test_lists_run_a_fixed_number_of_queries(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="root"))
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as admin_page:
+            assert admin_client.get("/admin/distribution/endpoint/").status_code == 200
+        with CaptureQueriesContext(connection) as api_page:
+            assert api.get("/api/webhooks/").status_code == 200
+        return len(admin_page), len(api_page)
+
+    for _ in range(2):
+        Endpoint.objects.create(blog=make_blog(), url="https://partner.example/hook")
+    few = counts()
+    for _ in range(8):
+        Endpoint.objects.create(blog=make_blog(), url="https://partner.example/hook")
+    # Blogs come with their endpoints (list_select_related, select_related): no query per row.
+    assert counts() == few
