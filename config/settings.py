@@ -518,3 +518,9 @@ LIVEBLOG_VAPID_PRIVATE_KEY = env_str("LIVEBLOG_VAPID_PRIVATE_KEY")
 LIVEBLOG_VAPID_SUBJECT = env_str("LIVEBLOG_VAPID_SUBJECT", "mailto:webmaster@localhost")
 # How long a push service keeps a notice for a device that is offline (seconds): news goes stale.
 LIVEBLOG_PUSH_TTL = env_int("LIVEBLOG_PUSH_TTL", 900)
+# The push services browsers use (hosts and their subdomains): a subscription elsewhere is
+# refused, so the Follow endpoint cannot make the site send requests to any address given.
+LIVEBLOG_PUSH_HOSTS = env_list(
+    "LIVEBLOG_PUSH_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,web.push.apple.com,notify.windows.com",
+)

@@ -149,6 +149,11 @@ def test_nothing_unpublished_is_pushed_and_unfollow_stops_it(client, vapid):
     [
         (lambda s: s.update(endpoint="http://push.example/x"), "subscription.endpoint"),
         (lambda s: s.update(endpoint="https://10.0.0.1/x"), "subscription.endpoint"),
+        (lambda s: s.update(endpoint="https://victim.example/x"), "subscription.endpoint"),
+        (
+            lambda s: s.update(endpoint="https://fcm.googleapis.com.evil.example/x"),
+            "subscription.endpoint",
+        ),
         (lambda s: s.update(endpoint=None), "subscription.endpoint"),
         (lambda s: s["keys"].update(p256dh="not base64!"), "subscription.keys.p256dh"),
         (lambda s: s["keys"].update(p256dh=b64(b"\x04" + b"0" * 10)), "subscription.keys.p256dh"),
@@ -160,7 +165,7 @@ def test_hostile_subscriptions_are_refused_naming_the_field(client, settings, ch
     public, private = push.make_keys()
     settings.LIVEBLOG_VAPID_PUBLIC_KEY, settings.LIVEBLOG_VAPID_PRIVATE_KEY = public, private
     blog = make_blog()
-    subscription = Browser("https://push.example/send/1").subscription()
+    subscription = Browser("https://fcm.googleapis.com/fcm/send/1").subscription()
     change(subscription)
     response = client.post(
         f"/{blog.slug}/follow/", {"subscription": subscription}, content_type="application/json"
@@ -177,7 +182,7 @@ def test_follow_refuses_what_is_not_a_subscription(client, vapid):
     assert client.post(url, "[]", content_type="application/json").status_code == 400
     big = json.dumps({"subscription": {"endpoint": "https://p.example/" + "x" * 5000}})
     assert client.post(url, big, content_type="application/json").status_code == 400
-    browser = Browser("https://push.example/1").subscription()
+    browser = Browser("https://updates.push.services.mozilla.com/wpush/v2/1").subscription()
     bad_mode = {"subscription": browser, "mode": "sometimes"}
     assert "mode" in client.post(url, bad_mode, content_type="application/json").json()["errors"]
     assert client.get(url).status_code == 405
@@ -247,3 +252,19 @@ def test_followers_hear_of_changes_after_they_followed_only(client, vapid):
         run_worker()
         notices = [browser.decrypt(r["body"])["body"] for r in service.requests]
     assert notices == ["After", "Back"]
+
+
+@pytest.mark.django_db
+def test_the_known_push_services_are_accepted(client, settings):
+    public, private = push.make_keys()
+    settings.LIVEBLOG_VAPID_PUBLIC_KEY, settings.LIVEBLOG_VAPID_PRIVATE_KEY = public, private
+    blog = make_blog()
+    for endpoint in (
+        "https://fcm.googleapis.com/fcm/send/abc",
+        "https://updates.push.services.mozilla.com/wpush/v2/abc",
+        "https://web.push.apple.com/QAbc",
+        "https://wns2-par02p.notify.windows.com/w/?token=abc",
+    ):
+        body = {"subscription": Browser(endpoint).subscription(), "mode": "all"}
+        response = client.post(f"/{blog.slug}/follow/", body, content_type="application/json")
+        assert response.status_code == 201, (endpoint, response.content)

@@ -181,10 +181,11 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
 
 
 def _failure(error: Exception) -> str:
+    # NewConnectionError is a kind of timeout in urllib3: ask for it first.
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return _("The connection was refused.")
     if isinstance(error, urllib3.exceptions.TimeoutError):
         return _("No answer in time.")
     if isinstance(error, urllib3.exceptions.SSLError):
         return _("The TLS connection failed: %(error)s") % {"error": error}
-    if isinstance(error, urllib3.exceptions.NewConnectionError):
-        return _("The connection was refused.")
     return _("The request failed: %(error)s") % {"error": type(error).__name__}

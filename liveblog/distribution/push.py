@@ -59,6 +59,17 @@ def _serialization():
     return serialization
 
 
+def is_push_service(endpoint: str) -> bool:
+    """Whether the address is at one of LIVEBLOG_PUSH_HOSTS (any host where
+    LIVEBLOG_WEBHOOK_ALLOW_PRIVATE is on: development and tests run their own)."""
+    if settings.LIVEBLOG_WEBHOOK_ALLOW_PRIVATE:
+        return True
+    host = (urlsplit(endpoint).hostname or "").rstrip(".").lower()
+    return any(
+        host == known or host.endswith("." + known) for known in settings.LIVEBLOG_PUSH_HOSTS
+    )
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

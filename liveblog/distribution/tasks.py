@@ -142,6 +142,8 @@ def push_chunk(blog_id: int, entry_id: int, modes: list[str], first_id: int, las
     )
     answers: dict[str, int] = {}
     for subscription in followers.iterator():
+        if not push.is_push_service(subscription.endpoint):
+            continue  # stored before LIVEBLOG_PUSH_HOSTS left its service out
         try:
             status = push.send(subscription, body, blog=blog, urgent=urgent)
         except Exception:  # one broken subscription must not cost the others their notice

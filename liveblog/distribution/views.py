@@ -71,6 +71,8 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         try:
             addresses.check_url(endpoint, resolve=False)
+            if not push.is_push_service(endpoint):
+                raise addresses.Refused(_("This is not the address of a known push service."))
         except addresses.Refused as refusal:
             errors["subscription.endpoint"] = str(refusal)
     if not push.valid_key(keys.get("p256dh"), 65, first=4):
