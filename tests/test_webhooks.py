@@ -311,3 +311,20 @@ def test_ids_past_any_column_are_404s(manager_client):
     assert manager_client.get(f"/api/webhooks/{huge}/").status_code == 404
     assert manager_client.get(f"/api/webhooks/{huge}/deliveries/").status_code == 404
     assert manager_client.post(f"/api/webhooks/{huge}/test/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_entry_goes_out_when_its_time_comes(hooks, manager_client):
+    from django.utils import timezone
+
+    blog = make_blog()
+    with Recorder() as receiver:
+        created = register(manager_client, blog, receiver.url)
+        soon = timezone.now() + datetime.timedelta(seconds=1)
+        make_entry(blog, headline="At one", published_at=soon)
+        run_worker()
+        assert receiver.requests == []  # not before its time, even with no reader asking
+        run_worker(until=lambda: len(receiver.requests) == 1)
+        (message,) = verified(receiver, created["secret"])
+    assert message["type"] == "entry.published" and message["data"]["headline"] == "At one"
+    assert receiver.requests[0]["at"] >= soon.timestamp()

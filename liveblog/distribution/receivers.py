@@ -25,26 +25,30 @@ def collect(**kwargs) -> None:
 @receiver(request_finished, dispatch_uid="liveblog_distribution_flush")
 def flush(**kwargs) -> None:
     pending, _local.pending = getattr(_local, "pending", None), None
-    for pk in pending or ():
-        queue(pk)
+    for pk, seen_by_readers in (pending or {}).items():
+        queue(pk, seen_by_readers)
 
 
 @receiver(blog_changed, dispatch_uid="liveblog_distribution_queue")
 def queue_distribution(sender, pk: int, revision: int | None, **kwargs) -> None:
-    if revision is None:
-        return  # only editors saw it (a draft, a scheduled entry): nothing goes out
+    # No revision: only editors saw it (a draft, a scheduled entry): nothing goes out, but a
+    # scheduled entry's time is planned.
+    seen_by_readers = revision is not None
     pending = getattr(_local, "pending", None)
     if pending is not None:
-        pending[pk] = True
+        pending[pk] = pending.get(pk, False) or seen_by_readers
     else:
-        queue(pk)
+        queue(pk, seen_by_readers)
 
 
-def queue(pk: int) -> None:
-    from liveblog.distribution.tasks import start_distribution
+def queue(pk: int, seen_by_readers: bool = True) -> None:
+    from liveblog.distribution.tasks import plan_announcement, start_distribution
 
     try:
-        start_distribution(pk)
+        if seen_by_readers:
+            start_distribution(pk)
+        else:
+            plan_announcement(pk)
     except Exception:
         # The change is committed; a queue that cannot take the task must not turn into an
         # error. The next change of the blog catches up (every consumer keeps its position).

@@ -10,7 +10,9 @@
   a failure waits for its backoff and blocks the ones behind it (order per endpoint).
 - `push_chunk(...)`: one notice to up to push.CHUNK followers; a fan-out is many of these, run
   by as many workers as there are.
-- `ping_hub(...)`: the WebSub ping, retried with backoff.
+- `ping_hub(...)`: the WebSub ping, retried with backoff;
+- `announce(blog_id)`: planned for a scheduled entry's time, so its blog's audience hears of
+  it then even if no reader's request announces it first.
 """
 
 import datetime
@@ -38,17 +40,47 @@ STALE = datetime.timedelta(minutes=5)
 HUB_ATTEMPTS = 6
 
 
-def start_distribution(blog_id: int) -> None:
-    """Queue `distribute` for the blog (called once a change committed), if anyone is to hear
-    of it: a hub, an active endpoint or a follower (two indexed reads cost the editor's
-    request less than queueing a task nobody needs)."""
-    audience = (
+def has_audience(blog_id: int) -> bool:
+    """Whether anyone is to hear of the blog's changes: a hub, an active endpoint or a
+    follower (two indexed reads cost less than queueing a task nobody needs)."""
+    return bool(
         websub.hub()
         or Endpoint.objects.active().for_blog(blog_id).exists()
         or PushSubscription.objects.filter(blog_id=blog_id).exists()
     )
-    if audience:
+
+
+def start_distribution(blog_id: int) -> None:
+    """Queue `distribute` for the blog (called once a change committed), if anyone listens."""
+    if has_audience(blog_id):
         distribute.enqueue(blog_id)
+
+
+def plan_announcement(blog_id: int) -> None:
+    """Queue `announce` for when the blog's next scheduled entry falls due (called when editors
+    schedule or move one). Nothing writes when a scheduled time passes: readers' requests
+    announce such entries (liveblog.freshness), and this makes sure the blog's audience hears
+    of them on time even when no reader is asking."""
+    if not has_audience(blog_id):
+        return
+    at = (
+        Entry.objects.filter(blog_id=blog_id)
+        .scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    if at is not None:
+        announce.using(run_after=max(at, timezone.now())).enqueue(blog_id)
+
+
+@task()
+def announce(blog_id: int) -> int:
+    """Record the blog's scheduled entries that fell due (their change moves the revision, which
+    queues their distribution), then plan the next. Idempotent: an entry is announced once."""
+    announced = Entry.objects.announce_due(blog_id)
+    plan_announcement(blog_id)
+    return announced
 
 
 @task()
@@ -70,7 +102,7 @@ def distribute(blog_id: int) -> None:
     if dispatch.push_revision < revision:
         fan_out(blog, revision)
     if dispatch.hub_revision < revision:
-        announce(blog, revision)
+        tell_hub(blog, revision)
 
 
 def fan_out(blog: Blog, revision: int) -> None:
@@ -94,7 +126,7 @@ def fan_out(blog: Blog, revision: int) -> None:
             transaction.on_commit(lambda: distribute.enqueue(blog.pk))
 
 
-def announce(blog: Blog, revision: int) -> None:
+def tell_hub(blog: Blog, revision: int) -> None:
     """Queue one WebSub ping for the changes after the blog's hub position (a burst of
     changes is one ping; the key-event feeds only when key events changed)."""
     with transaction.atomic():
