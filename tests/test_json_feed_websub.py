@@ -172,3 +172,16 @@ def test_a_failing_hub_is_pinged_again_later(settings):
         later.update(run_after=timezone.now())
         run_worker()
     assert len(hub.requests) == 2
+
+
+@pytest.mark.django_db
+def test_json_feed_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    blog = make_blog()
+    for _ in range(30):
+        make_entry(blog)
+    # 1. the blog's state for the response cache  2. the blog, with its coverage and state
+    # 3. entries  4. captions and images  5. authors  6. corrections (no tombstones in JSON Feed)
+    with django_assert_num_queries(6):
+        first = client.get(f"/{blog.slug}/feed/json/")
+    with django_assert_num_queries(1):
+        assert client.get(f"/{blog.slug}/feed/json/").content == first.content

@@ -67,3 +67,25 @@ def test_index_shows_live_blogs_latest_updates(client):
     assert "Live update 3" in page and "Live update 1" in page and "Live update 0" not in page
     assert f'href="/{live.slug}/#entry-' in page
     assert "Old news" not in page
+
+
+def test_teaser_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    blog = make_blog()
+    for _ in range(10):
+        make_entry(blog)
+    # 1. the blog's state for the response cache  2. the blog with its state  3. the entries
+    with django_assert_num_queries(3):
+        first = client.get(f"/{blog.slug}/teaser/")
+    # Kept under the blog's state: the state alone, then the kept copy.
+    with django_assert_num_queries(1):
+        assert client.get(f"/{blog.slug}/teaser/").content == first.content
+
+
+def test_the_pinned_entry_takes_its_place_by_time(client):
+    blog = make_blog()
+    old = make_entry(blog, headline="Old but pinned")
+    old.pin()
+    for n in range(3):
+        make_entry(blog, headline=f"New {n}")
+    page = client.get(f"/{blog.slug}/teaser/").content.decode()
+    assert "Old but pinned" not in page and "New 0" in page

@@ -328,3 +328,32 @@ def test_a_scheduled_entry_goes_out_when_its_time_comes(hooks, manager_client):
         (message,) = verified(receiver, created["secret"])
     assert message["type"] == "entry.published" and message["data"]["headline"] == "At one"
     assert receiver.requests[0]["at"] >= soon.timestamp()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_blog_taken_off_the_site_says_so_and_nothing_more(hooks, manager_client):
+    blog = make_blog(title="Secret plans")
+    with Recorder() as receiver:
+        created = register(manager_client, blog, receiver.url)
+        blog.set_status(BlogStatus.DRAFT)
+        make_entry(blog, headline="Written while off the site")
+        run_worker()
+        messages = verified(receiver, created["secret"])
+    assert [m["type"] for m in messages] == ["blog.status_changed"]
+    assert messages[0]["data"] == {"id": blog.pk, "slug": blog.slug, "status": "draft"}
+
+
+@pytest.mark.django_db
+def test_prune_deliveries_keeps_recent_and_pending(capsys):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    endpoint = Endpoint.objects.create(blog=make_blog(), url="https://partner.example/hook")
+    old, recent, pending = (webhooks.queue_test(endpoint) for _ in range(3))
+    Delivery.objects.filter(pk=old.pk).update(
+        status="succeeded", delivered_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    Delivery.objects.filter(pk=recent.pk).update(status="succeeded", delivered_at=timezone.now())
+    call_command("prune_deliveries", "--days", "30")
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
+    assert "1 deliveries deleted" in capsys.readouterr().out

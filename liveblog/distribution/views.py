@@ -160,9 +160,13 @@ def teaser(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
     """The "LIVE · latest updates" card, to embed in a fixed-size frame (no layout shift):
     the blog's title and its latest three updates' headlines and times. Cached like pages.
     Queries: blog with state, entries (2)."""
-    entries = stream.prepare(
-        stream.reader_entries(blog).unpinned().newest_first()[:TEASER_ENTRIES], blog
-    )
+    # By time, like the feeds: the pinned entry has no first place here. Headlines and times
+    # only (no blocks, so no captions to load).
+    latest = stream.reader_entries(blog).order_by("-sort_key", "-id")
+    fields = ("id", "blog_id", "headline", "published_at", "sort_key", "is_key_event")
+    entries = list(latest.only(*fields)[:TEASER_ENTRIES])
+    for entry in entries:
+        entry.blog = blog
     context = {
         "blog": blog,
         "entries": entries,
