@@ -67,6 +67,10 @@ if env_str("DJANGO_SECURE_PROXY_SSL_HEADER"):
 USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", PRODUCTION)
+# The editor's interface language (set_language): HTTPS-only in production like the others, and
+# never sent along with another site's requests.
+LANGUAGE_COOKIE_SECURE = env_bool("DJANGO_LANGUAGE_COOKIE_SECURE", PRODUCTION)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
@@ -101,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "liveblog.security.SecurityHeadersMiddleware",
+    # Warns once when requests arrive through proxies LIVEBLOG_TRUSTED_PROXIES does not fit.
+    "liveblog.security.ProxyCheckMiddleware",
     "liveblog.security.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -187,6 +193,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Where a log-in without ?next= lands: the browsable API's log-in page is the one that can
+# (the admin's goes to the admin); Django's default, /accounts/profile/, is no page here.
+LOGIN_REDIRECT_URL = "api:api-root"
 
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -317,10 +327,21 @@ STORAGES = {
 # Seeds imported by `manage.py import_seeds` when no path is given.
 LIVEBLOG_SEEDS_DIR = Path(env_str("LIVEBLOG_SEEDS_DIR", str(BASE_DIR / "seeds")))
 # A seed file larger than this is refused rather than read into memory (real blogs are < 1 MB).
-LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+# A 50,000-entry live blog is about 40 MB of text (scripts/bench_import.py's entries: 750 bytes
+# each); the reader's own bound is 50 MB.
+LIVEBLOG_IMPORT_MAX_BYTES = env_int("LIVEBLOG_IMPORT_MAX_BYTES", 48 * 1024 * 1024)
+# A backup bundle (.zip) is measured before anything of it is read: at most this many members,
+# this many bytes once expanded in all, and no member of 1 MB or more expanding further than this
+# many times its compressed size (pictures hardly compress; a zip bomb expands a thousandfold).
+LIVEBLOG_BUNDLE_MAX_MEMBERS = env_int("LIVEBLOG_BUNDLE_MAX_MEMBERS", 10_000)
+LIVEBLOG_BUNDLE_MAX_BYTES = env_int("LIVEBLOG_BUNDLE_MAX_BYTES", 2 * 1024**3)
+LIVEBLOG_BUNDLE_MAX_RATIO = env_int("LIVEBLOG_BUNDLE_MAX_RATIO", 100)
 # Entries on one page of a blog, and how often (seconds) an open live page checks for changes.
 LIVEBLOG_PAGE_SIZE = env_int("LIVEBLOG_PAGE_SIZE", 20)
 LIVEBLOG_POLL_SECONDS = env_int("LIVEBLOG_POLL_SECONDS", 15)
+# How many of the latest key events a blog's navigation (and its structured data) lists; the
+# key-events listing, paged like the stream, holds them all.
+LIVEBLOG_KEY_EVENTS_SHOWN = env_int("LIVEBLOG_KEY_EVENTS_SHOWN", 10)
 # How long shared caches (the edge, CDNs) may keep reader pages and feeds before revalidating.
 LIVEBLOG_PAGE_MAX_AGE = env_int("LIVEBLOG_PAGE_MAX_AGE", 10)
 # How often the live desk asks whether colleagues changed the stream (a 304 when not), and how
@@ -343,9 +364,25 @@ LIVEBLOG_MEMO_SECONDS = env_int("LIVEBLOG_MEMO_SECONDS", env_int("LIVEBLOG_LIVE_
 LIVEBLOG_MEMO_BYTES = env_int("LIVEBLOG_MEMO_BYTES", 32 * 1024 * 1024)
 # The site's name, as oEmbed consumers show it.
 LIVEBLOG_SITE_NAME = env_str("LIVEBLOG_SITE_NAME", "Live blogs")
+# The publisher named in the pages' structured data (search engines' article rules want one,
+# with a logo): a name, and the logo as a path under the static files or an absolute address.
+LIVEBLOG_PUBLISHER_NAME = env_str("LIVEBLOG_PUBLISHER_NAME", LIVEBLOG_SITE_NAME)
+LIVEBLOG_PUBLISHER_LOGO = env_str("LIVEBLOG_PUBLISHER_LOGO", "liveblog/publisher-logo.png")
 # Who may frame the embed views (CSP frame-ancestors sources, comma-separated, e.g.
 # "https://partner.example"); every other page refuses framing (X-Frame-Options: DENY).
 LIVEBLOG_EMBED_ANCESTORS = env_list("LIVEBLOG_EMBED_ANCESTORS", "*")
+# The search page: each of its queries may take this long before the page says the search is
+# too broad; at most this many matches are counted; an answer is kept this long for the same
+# query; and each address may run this many searches (answers from the cache aside; "": no
+# limit).
+LIVEBLOG_SEARCH_TIMEOUT_MS = env_int("LIVEBLOG_SEARCH_TIMEOUT_MS", 3000)
+if LIVEBLOG_SEARCH_TIMEOUT_MS < 1:
+    raise ImproperlyConfigured("LIVEBLOG_SEARCH_TIMEOUT_MS must be 1 or more")
+LIVEBLOG_SEARCH_MAX_MATCHES = env_int("LIVEBLOG_SEARCH_MAX_MATCHES", 1000)
+LIVEBLOG_SEARCH_CACHE_SECONDS = env_int("LIVEBLOG_SEARCH_CACHE_SECONDS", 60)
+LIVEBLOG_SEARCH_RATE = env_str("LIVEBLOG_SEARCH_RATE", "30/minute")
+if LIVEBLOG_SEARCH_RATE and not re.fullmatch(r"\d+/(s|m|h|d)\w*", LIVEBLOG_SEARCH_RATE):
+    raise ImproperlyConfigured("LIVEBLOG_SEARCH_RATE must look like 30/minute, or be empty")
 # Upload limits for images.
 LIVEBLOG_MAX_IMAGE_BYTES = env_int("LIVEBLOG_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 LIVEBLOG_MAX_IMAGE_PIXELS = env_int("LIVEBLOG_MAX_IMAGE_PIXELS", 40_000_000)
@@ -359,12 +396,14 @@ if LIVEBLOG_TRUSTED_PROXIES < 0:
 # Bodies larger than this are refused with a 400 before they are read (image uploads may add
 # LIVEBLOG_MAX_IMAGE_BYTES); Django applies it to form fields too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("LIVEBLOG_MAX_BODY_BYTES", 2_621_440)
-# Logins (admin and /api/auth/login/): after this many failures for one account, or from one
-# address, that account or address is locked out for the cool-off time. Superusers unlock under
-# Admin > Axes > Access attempts, or with `manage.py axes_reset_username NAME`.
+# Logins (admin and /api/auth/login/): after this many failures for one account from one
+# address, that account is locked out from that address for the cool-off time. Superusers
+# unlock under Admin > Axes > Access attempts, or with `manage.py axes_reset_username NAME`.
 AXES_FAILURE_LIMIT = env_int("LIVEBLOG_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIVEBLOG_LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+# An account is locked from the address that guessed (the real caller's, client_ip), not from
+# everywhere: guesses at one account, or at made-up ones, never lock out an editor elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "liveblog.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "liveblog.security.lockout_response"
 # A lockout lasts the cool-off time from the last failure before it, as the page says; failures
@@ -428,7 +467,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "liveblog.api.schema.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with refused tokens counted by the anonymous throttle.
+        "liveblog.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["liveblog.api.permissions.ReadOrModelPermissions"],

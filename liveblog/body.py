@@ -35,6 +35,16 @@ HELP_TEXT = (
     "“- ”; a link on its own is [text](address), with empty () while the address is unknown; "
     "an interactive graphic is [interactive: title]. Images are added as captions below."
 )
+# The whole grammar, for API clients (the schema's `body`). HELP_TEXT above stays as the
+# model's migrations recorded it.
+API_HELP_TEXT = (
+    "Blocks separated by a blank line. A paragraph is plain text; a list is lines starting with "
+    "“- ”; a link on its own is [text](address), with empty () while the address is unknown; "
+    "an interactive graphic is [interactive: title]; a quote is lines starting with “> ”, the "
+    "last “> — Name” naming who said it; a YouTube, Vimeo, X, Instagram, TikTok, Facebook, "
+    "Bluesky or Mastodon address alone on a line is an embed. Inside text: [text](address), "
+    "*emphasis*, **strong**. Images are added as captions."
+)
 # What forms show editors: the whole grammar.
 EDITOR_HELP_TEXT = _(
     "Blocks separated by a blank line. A paragraph is plain text; a list is lines starting with "

@@ -9,6 +9,7 @@ keeps X-Frame-Options: DENY. Other CMSs find the code by URL through the oEmbed 
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -20,6 +21,11 @@ from liveblog.models import Blog, Entry
 # The frame's size before it reports its own, and the widest it is drawn.
 EMBED_WIDTH = 640
 EMBED_HEIGHT = 800
+# An embedded blog shows its latest updates, with a link to the whole blog after them; the frame
+# grows to its content's height up to EMBED_MAX_HEIGHT, then scrolls inside (a partner page
+# once grew to 9,691 px).
+EMBED_ENTRIES = 6
+EMBED_MAX_HEIGHT = 2400
 # oEmbed consumers may cache an answer this long (seconds); the frame itself stays live.
 OEMBED_CACHE_AGE = 3600
 # The teaser card's frame: a fixed size, reserved before it loads (no layout shift).
@@ -34,11 +40,19 @@ class BadRequest(Exception):
         self.status = status
 
 
+def framing_policy() -> str:
+    """The site's whole Content-Security-Policy with one difference: `frame-ancestors` names
+    LIVEBLOG_EMBED_ANCESTORS instead of 'none'. Scripts, objects, styles and the rest stay as
+    strict inside a partner's frame as on the site."""
+    ancestors = list(settings.LIVEBLOG_EMBED_ANCESTORS) or ["'none'"]
+    return build_policy(replace={"frame-ancestors": ancestors})
+
+
 def allow_framing(response: HttpResponse) -> HttpResponse:
     """Let the ancestors in LIVEBLOG_EMBED_ANCESTORS frame this response (and only this one:
-    the view is also exempt from X-Frame-Options)."""
-    ancestors = " ".join(settings.LIVEBLOG_EMBED_ANCESTORS) or "'none'"
-    response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+    the view is also exempt from X-Frame-Options). The header is set here, whole, so the
+    response cache keeps it; the CSP middleware leaves a policy it finds alone."""
+    response.headers["Content-Security-Policy"] = framing_policy()
     return response
 
 
@@ -68,6 +82,7 @@ def embed_code(
             "script": request.build_absolute_uri(static("liveblog/embed.js")),
             "width": width,
             "height": height,
+            "max_height": EMBED_MAX_HEIGHT,
         },
     ).strip()
 

@@ -91,11 +91,29 @@ class SecondsSplitDateTimeField(forms.SplitDateTimeField):
         return super().has_changed(initial, data)
 
 
+class UnlabelledHiddenInput(forms.HiddenInput):
+    """A hidden field the admin lays out in a fieldset: its row's label names no control (HTML
+    forbids a label `for` a hidden input), so the label has no `for`."""
+
+    def id_for_label(self, id_: str) -> str:
+        return ""
+
+
+class HiddenInitialInput(forms.HiddenInput):
+    """The hidden copy of a field's initial value (`show_hidden_initial`, fields with a
+    callable default) without the aria-describedby that Django gives it from the field's help
+    text: HTML allows no aria-* attribute on a hidden input."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        return {name: value for name, value in attrs.items() if not name.startswith("aria-")}
+
+
 class EntryAdminForm(forms.ModelForm):
     """The entry form, refusing to save over a change made since it was opened."""
 
     body = BodyField(required=False, help_text=body_markup.EDITOR_HELP_TEXT)
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.IntegerField(widget=UnlabelledHiddenInput, required=False)
 
     class Meta:
         model = Entry
@@ -114,6 +132,10 @@ class EntryAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "headline" in self.fields:
+            # A browser cuts pasted text at maxlength without a word; without it, a headline
+            # over the limit is refused saying how long it is.
+            self.fields["headline"].widget.attrs.pop("maxlength", None)
         if self.instance.pk:
             version = self.instance.version
             if hasattr(self.instance, "_history"):

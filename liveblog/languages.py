@@ -1,13 +1,19 @@
 """Languages: which a blog may be written in, which way it reads, how it is searched, and which
 language a response is in.
 
-Two rules, each with its home here:
-- a reader page speaks its blog's language (`for_blog()`), whatever the reader's browser says:
-  the blog decides, so the blog's own cache key is the only key a page needs;
-- the admin, the API and the pages that belong to no blog (index, search, errors) speak the
-  request's language, negotiated by `LocaleMiddleware` among settings.LANGUAGES (the interface
-  languages the project ships catalogues for) from the editor's choice (the language cookie set
-  by Django's `set_language` view, offered in the admin header) or the browser's Accept-Language.
+Three rules, each with its home here:
+- a reader page speaks its blog's language (`for_blog()`), whatever the reader's browser or
+  cookies say: the blog decides, so the blog's own cache key is the only key a page needs;
+- the public pages that belong to no blog (the index, search across blogs, errors, feeds of no
+  blog) speak the site's (settings.LANGUAGE_CODE): one copy for everyone, which a shared cache
+  may keep (they once followed the language cookie, and a reader's cookie chose the language of
+  the copy the edge cache then gave everyone);
+- the admin (the live desk with it) and the API's log-in pages speak the editor's language,
+  negotiated by `LocaleMiddleware` among settings.LANGUAGES (the interface languages the project
+  ships catalogues for) from the editor's choice (the language cookie set by Django's
+  `set_language` view, offered in the admin header) or the browser's Accept-Language; the API
+  speaks the caller's Accept-Language (and Varies on it), never the cookie's, as its anonymous
+  answers are shared too.
 """
 
 import contextlib
@@ -18,6 +24,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
+from django.utils.translation import trans_real
 
 # BCP 47 primary subtag -> PostgreSQL text search configuration (`SELECT cfgname FROM
 # pg_ts_config` on PostgreSQL 13+). A language without one is searched with "simple": words as
@@ -110,9 +117,29 @@ def mark(response: HttpResponse, code: str) -> HttpResponse:
     return response
 
 
+# Pages for signed-in editors, never shared: the language cookie counts there.
+EDITOR_PATHS = ("/admin/", "/api/auth/", "/i18n/")
+API_PATH = "/api/"
+
+
+def negotiates(path: str) -> bool:
+    """Whether a response at this path speaks the request's language (else the site's)."""
+    return path.startswith(API_PATH) or path.startswith(EDITOR_PATHS)
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
-    """Django's, except for responses whose language their content decided (`mark()`): no
-    `Vary: Accept-Language` on a blog's pages, which a CDN keeps one copy of for everyone."""
+    """Django's for the admin and the API (the API from Accept-Language alone); the site's
+    language for every public page, which a blog's pages then override with the blog's
+    (`for_blog()`, `mark()`). Public pages get no `Vary: Accept-Language`: a CDN keeps one copy
+    of them for everyone."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        path = request.path_info
+        if path.startswith(EDITOR_PATHS):
+            return super().process_request(request)
+        code = from_accept_language(request) if path.startswith(API_PATH) else None
+        translation.activate(code or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         # A 304 has no words of its own: its Vary is its 200's.
@@ -122,7 +149,23 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             or getattr(response, "language_neutral", False)
         ):
             return response
-        return super().process_response(request, response)
+        if negotiates(request.path_info):
+            return super().process_response(request, response)
+        return mark(response, translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def from_accept_language(request: HttpRequest) -> str | None:
+    """The first of settings.LANGUAGES the caller's Accept-Language asks for (Django's own
+    negotiation reads the language cookie first)."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in trans_real.parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
 
 
 def language_neutral(view):

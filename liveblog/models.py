@@ -33,6 +33,7 @@ from simple_history.models import HistoricalRecords
 
 from liveblog import body as body_markup
 from liveblog import languages, search, uploads
+from liveblog.bulk import BulkHistory, BulkQuerySet, history_of
 
 # First path segments the site itself uses: a blog with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
@@ -73,6 +74,13 @@ def validate_showable_time(value: datetime.datetime | datetime.date) -> None:
         inside = EARLIEST_TIME.date() <= value < LATEST_TIME.date()
     if not inside:
         raise ValidationError("Give a date between the years 1900 and 9000.", code="out_of_range")
+
+
+# A blog's fields the change log keeps (never written by Blog.save: a full save of a blog read
+# earlier would put back old values).
+BOOKKEEPING = frozenset(
+    {"revision", "changed_at", "state_version", "entry_count", "key_event_count"}
+)
 
 
 class BlogStatus(models.TextChoices):
@@ -152,8 +160,17 @@ class BlogQuerySet(models.QuerySet):
         found = list(self.select_for_update().filter(pk=pk).values_list("search_config", flat=True))
         return found[0] if found else None
 
-    def bump(self, pk: int, count: int = 1, at: datetime.datetime | None = None) -> int:
-        """Move the blog's revision past `count` reader-visible changes made `at` (now); return
+    def bump(
+        self,
+        pk: int,
+        count: int = 1,
+        at: datetime.datetime | None = None,
+        *,
+        entries: int = 0,
+        key_events: int = 0,
+    ) -> int:
+        """Move the blog's revision past `count` reader-visible changes made `at` (now), and
+        its counts of entries and key events readers see by `entries` and `key_events`; return
         its new revision. Only `Change.objects.take()` calls this: every revision has its row.
 
         Call inside a transaction: the UPDATE keeps the blog row locked until commit, so the
@@ -166,8 +183,9 @@ class BlogQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET revision = revision + %s, changed_at = %s, "
-                "state_version = state_version + 1 WHERE id = %s RETURNING revision",
-                [count, now, pk],
+                "state_version = state_version + 1, entry_count = entry_count + %s, "
+                "key_event_count = key_event_count + %s WHERE id = %s RETURNING revision",
+                [count, now, entries, key_events, pk],
             )
             row = cursor.fetchone()
         if row is None:
@@ -290,12 +308,18 @@ class Blog(models.Model):
     # kept outside the database (liveblog.freshness).
     state_version = models.PositiveBigIntegerField(_("state version"), default=0, editable=False)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, editable=False)
+    # How many entries (and key events) readers see: kept by the change log in the same UPDATE
+    # that hands out revisions (Change.objects.take), so no page, list or API answer counts the
+    # blog's entries.
+    entry_count = models.IntegerField(_("published entries"), default=0, editable=False)
+    key_event_count = models.IntegerField(_("key events"), default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BlogQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["revision", "changed_at", "state_version", "updated_at", "search_config"]
+        excluded_fields=[*BOOKKEEPING, "updated_at", "search_config"],
+        bases=[BulkHistory],
     )
 
     class Meta:
@@ -329,7 +353,7 @@ class Blog(models.Model):
                 super().save(*args, update_fields=update_fields, **kwargs)
                 return
             written = set(update_fields) if update_fields is not None else self._writable()
-            written -= {"revision", "changed_at", "state_version"}
+            written -= BOOKKEEPING
             if "language" in written:
                 written.add("search_config")
             status_changed = False
@@ -410,14 +434,6 @@ class Blog(models.Model):
         return body_markup.split_paragraphs(self.intro)
 
 
-class ImageQuerySet(models.QuerySet):
-    def bulk_add(self, images: list["Image"], *, reason: str) -> list["Image"]:
-        """Create many pictures at once (an import), each with its history line. Two queries."""
-        made = self.bulk_create(images)
-        Image.history.bulk_history_create(made, default_change_reason=reason)
-        return made
-
-
 class Image(models.Model):
     alt_text = models.TextField(
         _("alt text"), help_text=_("Describes the picture for readers who cannot see it.")
@@ -447,8 +463,8 @@ class Image(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = ImageQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = BulkQuerySet.as_manager()  # imports write pictures in bulk
+    history = HistoricalRecords(excluded_fields=["updated_at"], bases=[BulkHistory])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -509,6 +525,11 @@ def sort_key_for(published_at: datetime.datetime | None, order: int) -> int:
     return ORDER_LIMIT + (published_at - EPOCH_ONE) // datetime.timedelta(microseconds=1)
 
 
+def is_visible(status: str, published_at: datetime.datetime | None, now) -> bool:
+    """`visible_q()` for one entry's values."""
+    return status == EntryStatus.PUBLISHED and (published_at is None or published_at <= now)
+
+
 def visible_q(now: datetime.datetime) -> Q:
     """Published, and due by `now`: the rule `Entry.is_visible_at()` applies to one entry."""
     return Q(status=EntryStatus.PUBLISHED) & (
@@ -517,7 +538,7 @@ def visible_q(now: datetime.datetime) -> Q:
 
 
 # What an entry or picture can lack that editors must supply (a missing alt text is an
-# accessibility defect), keyed by the flag `EntryQuerySet.with_attention()` annotates.
+# accessibility defect), keyed by the entry's flag (derived on save).
 ATTENTION_REASONS = {
     "lacks_link_address": _("a link without its address"),
     "lacks_picture_file": _("a picture without a file"),
@@ -525,7 +546,7 @@ ATTENTION_REASONS = {
 }
 
 
-class EntryQuerySet(models.QuerySet):
+class EntryQuerySet(BulkQuerySet):
     def due(self, now: datetime.datetime | None = None):
         """Published and due, whatever the blog's status: what an editor's preview shows."""
         return self.filter(visible_q(now or timezone.now()))
@@ -548,7 +569,8 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(is_pinned=True)
 
     def unpinned(self):
-        return self.exclude(is_pinned=True)
+        # An equality, so the stream's later pages seek entry_stream_idx past the pin.
+        return self.filter(is_pinned=False)
 
     def newest_first(self):
         """Stream order: the pinned entry, then by time (untimed imports below), newest first."""
@@ -565,8 +587,13 @@ class EntryQuerySet(models.QuerySet):
         return self.filter(is_scheduled=True)
 
     def overdue(self, now: datetime.datetime | None = None):
-        """Scheduled entries whose time has come but that readers were not told about yet."""
-        return self.due(now).scheduled()
+        """Scheduled entries whose time has come but that readers were not told about yet.
+
+        A scheduled entry is published with a time (save() derives `is_scheduled` so), so its
+        time alone says it is due: the query names nothing but what entry_scheduled_idx holds,
+        and SQLite as well as PostgreSQL seeks that tiny partial index (with the status in the
+        query SQLite chose the blog's stream index and scanned the blog)."""
+        return self.scheduled().filter(published_at__lte=now or timezone.now())
 
     def announce_due(self, blog_id: int) -> int:
         """Record each scheduled entry of the blog that fell due as published, at its time.
@@ -631,7 +658,7 @@ class EntryQuerySet(models.QuerySet):
         before = {}
         if updated:
             rows = self.filter(pk__in=[entry.pk for entry in updated]).values(
-                "pk", "status", "published_at", "is_key_event"
+                "pk", "status", "published_at", "is_key_event", "is_scheduled"
             )
             before = {row["pk"]: row for row in rows}
         writes = set(fields)
@@ -643,7 +670,7 @@ class EntryQuerySet(models.QuerySet):
         changes = []
         for entry in [*created, *updated]:
             row = before.get(entry.pk) if not entry._state.adding else None
-            was_visible = row is not None and entry.is_visible_at(now, row)
+            was_visible = row is not None and entry.was_announced(now, row)
             kind = ChangeKind.of(was_visible, entry.is_visible_at(now))
             if kind is not None:
                 was_key_event = bool(row and row["is_key_event"])
@@ -669,8 +696,12 @@ class EntryQuerySet(models.QuerySet):
         for entry, change in changes:
             change.entry_id = entry.pk
         Change.objects.bulk_create([change for _, change in changes])
-        Entry.history.bulk_history_create(created, default_change_reason=reason)
-        Entry.history.bulk_history_create(updated, update=True, default_change_reason=reason)
+        # Their history: created rows as added, the others as changed (one date for all).
+        history = history_of(Entry)
+        history.bulk_history_create(created, default_change_reason=reason, default_date=now)
+        history.bulk_history_create(
+            updated, update=True, default_change_reason=reason, default_date=now
+        )
 
     def bulk_set_authors(self, authors: dict[int, list[int]]) -> None:
         """Make each entry's authors the users given (entry id -> user ids). Two queries."""
@@ -693,15 +724,13 @@ class EntryQuerySet(models.QuerySet):
             language=language,
         )
 
-    def with_attention(self):
-        """Annotate each entry with one flag per ATTENTION_REASONS key: what editors must still
-        supply. Exists subqueries rather than joins, so counts annotated on captions stay right.
-        """
+    def refresh_attention(self) -> int:
+        """Derive the picture flags of these entries (a picture without a file, without alt
+        text) from their captions, in one UPDATE: what save() runs when an entry's pictures may
+        have changed, and the bulk paths for the entries they wrote. The link flag derives from
+        the body, in `Entry._derive`."""
         captions = Caption.objects.filter(entry=models.OuterRef("pk"))
-        return self.annotate(
-            lacks_link_address=models.ExpressionWrapper(
-                Q(body__contains="]()"), output_field=models.BooleanField()
-            ),
+        return self.update(
             lacks_picture_file=models.Exists(captions.filter(image__file="")),
             lacks_alt_text=models.Exists(captions.filter(image__alt_text="")),
         )
@@ -709,14 +738,17 @@ class EntryQuerySet(models.QuerySet):
     def needing_attention(self, reason: str | None = None):
         """Entries lacking something editors must supply: a link stub's address (`[text]()`), a
         picture's file, a picture's alt text. `reason` (an ATTENTION_REASONS key) narrows to one.
-        """
-        entries = self.with_attention()
+        The flags are stored (derived on save), so this reads entry_attention_idx, never the
+        blog's bodies."""
         if reason is not None:
-            return entries.filter(**{reason: True})
-        flags = Q()
-        for name in ATTENTION_REASONS:
-            flags |= Q(**{name: True})
-        return entries.filter(flags)
+            return self.filter(**{reason: True})
+        return self.filter(ATTENTION_Q)
+
+
+# The flags derived from an entry's pictures (the link flag derives from its body).
+PICTURE_FLAGS = frozenset({"lacks_picture_file", "lacks_alt_text"})
+# Any flag of ATTENTION_REASONS set: the condition of entry_attention_idx.
+ATTENTION_Q = Q(lacks_link_address=True) | Q(lacks_picture_file=True) | Q(lacks_alt_text=True)
 
 
 class Entry(models.Model):
@@ -789,6 +821,17 @@ class Entry(models.Model):
     # tell whether an editor changed it since.
     import_key = models.CharField(_("import key"), max_length=64, blank=True, editable=False)
     import_hash = models.CharField(_("import hash"), max_length=64, blank=True, editable=False)
+    # What editors must still supply (ATTENTION_REASONS), derived on save: the link flag from
+    # the body, the picture flags from the captions (`EntryQuerySet.refresh_attention`).
+    lacks_link_address = models.BooleanField(
+        _("a link without its address"), default=False, editable=False
+    )
+    lacks_picture_file = models.BooleanField(
+        _("a picture without a file"), default=False, editable=False
+    )
+    lacks_alt_text = models.BooleanField(
+        _("a picture without alt text"), default=False, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -804,7 +847,9 @@ class Entry(models.Model):
             "changed_at",
             "updated_at",
             "search_config",
+            *ATTENTION_REASONS,
         ],
+        bases=[BulkHistory],
     )
 
     class Meta:
@@ -834,8 +879,26 @@ class Entry(models.Model):
             ),
         ]
         indexes = [
-            # A blog's stream: its published entries in stream order.
-            models.Index(fields=["blog", "status", "-sort_key"], name="entry_blog_status_sort_idx"),
+            # A blog's stream as readers page through it (stream.Listing, the desk): published
+            # entries, the pinned one first, then newest first. The first page is its first 21
+            # rows, a later page a seek past the cursor.
+            models.Index(
+                fields=["blog", "status", "-is_pinned", "-sort_key", "-id"], name="entry_stream_idx"
+            ),
+            # Entries by time without the pinned slot: the Atom and JSON feeds, the API's lists
+            # (for everyone, published only: a blog's entries are nearly all published, so the
+            # status is a filter on the way rather than an index column), the admin's list.
+            models.Index(fields=["blog", "-sort_key", "-id"], name="entry_blog_sort_idx"),
+            # The navigation's latest key events (stream.key_event_links), and the key-events
+            # listing and feed: a blog's few key events, newest first.
+            models.Index(
+                fields=["blog", "-sort_key", "-id"],
+                condition=Q(is_key_event=True, status=EntryStatus.PUBLISHED),
+                name="entry_key_events_idx",
+            ),
+            # "Needs attention" (the admin's filter and the blog page's counts): the few
+            # entries lacking something, never a scan of the blog's bodies.
+            models.Index(fields=["blog"], condition=ATTENTION_Q, name="entry_attention_idx"),
             # The change feeds' range on revision is served by entry_unique_revision's index.
             # The blog state's "did a scheduled entry fall due?": a seek in a tiny partial index.
             models.Index(
@@ -861,6 +924,10 @@ class Entry(models.Model):
         """
         now = timezone.now()
         fields = None if update_fields is None else set(update_fields)
+        if fields is None and not self._state.adding:
+            # A full save writes what its caller holds, but never the picture flags, which only
+            # refresh_attention() derives: an object read earlier would put back stale ones.
+            fields = set(self._attnames()) - PICTURE_FLAGS
         with transaction.atomic(using=kwargs.get("using")):
             was_visible = was_published = was_pinned = was_key_event = False
             blog_config = None
@@ -868,7 +935,7 @@ class Entry(models.Model):
                 blog_config = Blog.objects.lock(self.blog_id)
             if not self._state.adding:
                 current = Entry.objects.filter(pk=self.pk).values(*self._attnames()).get()
-                was_visible = self.is_visible_at(now, values=current)
+                was_visible = self.was_announced(now, current)
                 was_published = current["status"] == EntryStatus.PUBLISHED
                 was_pinned = current["is_pinned"]
                 was_key_event = current["is_key_event"]
@@ -934,8 +1001,9 @@ class Entry(models.Model):
         if fields is None or "body" in fields:
             self.body = body_markup.normalise(self.body)
             self.body_blocks = body_markup.parse(self.body)
+            self.lacks_link_address = "]()" in self.body
             if fields is not None:
-                fields.add("body_blocks")
+                fields |= {"body_blocks", "lacks_link_address"}
         if fields is None or fields & {"published_at", "order"}:
             self.sort_key = sort_key_for(self.published_at, self.order)
             if fields is not None:
@@ -948,9 +1016,16 @@ class Entry(models.Model):
 
     def is_visible_at(self, now: datetime.datetime, values: dict | None = None) -> bool:
         """`visible_q()` for this entry (or for the row `values`)."""
-        status = values["status"] if values else self.status
-        published_at = values["published_at"] if values else self.published_at
-        return status == EntryStatus.PUBLISHED and (published_at is None or published_at <= now)
+        if values is not None:
+            return is_visible(values["status"], values["published_at"], now)
+        return is_visible(self.status, self.published_at, now)
+
+    @staticmethod
+    def was_announced(now: datetime.datetime, row: dict) -> bool:
+        """Whether readers were told of the entry `row` (a dict of its stored fields): it is
+        visible, and no longer waits for its announcement as a scheduled entry that fell due
+        (`announce_due()` logs that one as published)."""
+        return is_visible(row["status"], row["published_at"], now) and not row["is_scheduled"]
 
     @property
     def is_visible(self) -> bool:
@@ -964,7 +1039,7 @@ class Entry(models.Model):
 
     @property
     def attention_reasons(self) -> list[str]:
-        """What editors must still supply, read from `EntryQuerySet.with_attention()`'s flags."""
+        """What editors must still supply, read from the entry's flags."""
         return [label for name, label in ATTENTION_REASONS.items() if getattr(self, name, False)]
 
     def text_blocks(self) -> list[dict]:
@@ -1059,10 +1134,13 @@ class Entry(models.Model):
 
     def touch(self) -> None:
         """Record a change of something the entry shows (a caption, a correction, a picture):
-        readers re-render it. Not a change of the entry itself, so no history line."""
+        readers re-render it, and what it lacks is derived again from its pictures. Not a change
+        of the entry itself, so no history line."""
         self.skip_history_when_saving = True
         try:
-            self.save(update_fields=[])
+            with transaction.atomic():
+                self.save(update_fields=[])
+                Entry.objects.filter(pk=self.pk).refresh_attention()
         finally:
             del self.skip_history_when_saving
 
@@ -1104,9 +1182,11 @@ def prepare_removal(entry: Entry) -> None:
     loaded earlier). `record_removal()` uses the note once the row is gone."""
     Blog.objects.lock(entry.blog_id)
     current = (
-        Entry.objects.filter(pk=entry.pk).values("status", "published_at", "is_key_event").first()
+        Entry.objects.filter(pk=entry.pk)
+        .values("status", "published_at", "is_key_event", "is_scheduled")
+        .first()
     )
-    entry._was_visible = current is not None and entry.is_visible_at(timezone.now(), current)
+    entry._was_visible = current is not None and entry.was_announced(timezone.now(), current)
     entry._was_key_event = bool(current and current["is_key_event"])
 
 
@@ -1138,7 +1218,7 @@ class ChangeKind(models.TextChoices):
         return cls.REMOVED if was_visible else None
 
 
-class ChangeQuerySet(models.QuerySet):
+class ChangeQuerySet(BulkQuerySet):
     def between(self, blog_id: int, since: int, upto: int):
         """The blog's changes with a revision in (since, upto], in order (change_unique_revision's
         index). liveblog.stream reads the log through this."""
@@ -1153,7 +1233,11 @@ class ChangeQuerySet(models.QuerySet):
         revisions come from (`Blog.objects.bump`). The caller writes the rows (`bulk_create`)
         once what they name exists, in the same transaction. One query."""
         at = at or timezone.now()
-        top = Blog.objects.bump(blog_id, len(changes), at=at)
+        entries = sum(change.entries_delta for change in changes)
+        key_events = sum(change.key_events_delta for change in changes)
+        top = Blog.objects.bump(
+            blog_id, len(changes), at=at, entries=entries, key_events=key_events
+        )
         for revision, change in enumerate(changes, start=top - len(changes) + 1):
             change.blog_id, change.revision, change.at = blog_id, revision, at
         return changes
@@ -1208,14 +1292,21 @@ class Change(models.Model):
     def touches_key_events(self) -> bool:
         return self.is_key_event or self.was_key_event
 
+    @property
+    def entries_delta(self) -> int:
+        """What the change does to the count of entries readers see."""
+        return {ChangeKind.PUBLISHED: 1, ChangeKind.REMOVED: -1}.get(self.kind, 0)
 
-class CorrectionQuerySet(models.QuerySet):
-    def bulk_add(self, corrections: list["Correction"], *, reason: str) -> list["Correction"]:
-        """Create many corrections at once (an import), each with its history line, for entries
-        written in the same transaction (which took their change then). Two queries."""
-        made = self.bulk_create(corrections)
-        Correction.history.bulk_history_create(made, default_change_reason=reason)
-        return made
+    @property
+    def key_events_delta(self) -> int:
+        """What the change does to the count of key events readers see."""
+        if self.kind == ChangeKind.PUBLISHED:
+            return int(self.is_key_event)
+        if self.kind == ChangeKind.REMOVED:
+            return -int(self.was_key_event)
+        if self.kind == ChangeKind.UPDATED:
+            return int(self.is_key_event) - int(self.was_key_event)
+        return 0
 
 
 class Correction(models.Model):
@@ -1238,8 +1329,8 @@ class Correction(models.Model):
         _("created at"), default=timezone.now, validators=[validate_showable_time]
     )
 
-    objects = CorrectionQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = BulkQuerySet.as_manager()
+    history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -1260,15 +1351,6 @@ class Correction(models.Model):
             result = super().delete(*args, **kwargs)
             self.entry.touch()
         return result
-
-
-class CaptionQuerySet(models.QuerySet):
-    def bulk_place(self, captions: list["Caption"], *, reason: str) -> list["Caption"]:
-        """Place many pictures at once (an import), each with its history line, in entries
-        written in the same transaction (which took their change then). Two queries."""
-        made = self.bulk_create(captions)
-        Caption.history.bulk_history_create(made, default_change_reason=reason)
-        return made
 
 
 class Caption(models.Model):
@@ -1296,8 +1378,8 @@ class Caption(models.Model):
         help_text=_("How many body blocks come before the image: 0 puts it first."),
     )
 
-    objects = CaptionQuerySet.as_manager()
-    history = HistoricalRecords()
+    objects = BulkQuerySet.as_manager()
+    history = HistoricalRecords(bases=[BulkHistory])
 
     class Meta:
         ordering = ["position", "id"]

@@ -1,29 +1,44 @@
 """Text search for blogs and entries: PostgreSQL full-text search, or a LIKE fallback on SQLite.
 
-On PostgreSQL the documents are weighted tsvectors (title/headline first) matched with
-websearch_to_tsquery (so readers may type "quoted phrases", OR and -word) and ranked. Each row is
-stemmed in its own language's configuration (`search_config`, a regconfig column derived from
-the blog's or entry's language by liveblog.languages). The vectors below are exactly the
-expressions of the GIN indexes created by migration 0009_blog_language: change one and the other
-must change with it, or the index is silently no longer used (tests/test_search.py checks the
-plan).
+On PostgreSQL each row's document is a weighted tsvector (title/headline first) stemmed in the
+row's own language's configuration (`search_config`, a regconfig column derived from the blog's
+or entry's language by liveblog.languages), stored by PostgreSQL itself in the generated column
+`search_document` that the GIN indexes cover (migration 0012_search_documents). Queries are
+parsed with websearch_to_tsquery (so readers may type "quoted phrases", OR and -word) and ranked.
 
 A query within one blog is parsed in that blog's configuration; across blogs, in every
-configuration a blog may have, OR-ed: a word then matches in each language's own stemming
-(and the tsquery stays a constant, so the GIN index still serves it).
+configuration a blog may have. Matching is then done twice over, both from what is stored: the
+query in every configuration OR-ed (one constant tsquery: the GIN index finds the candidates
+with it), and, per row, the query in the row's own configuration (so "-capital", parsed without
+stemming, cannot let an English "capital", stored as "capit", through). No row's text is ever
+parsed again at query time, which cost a to_tsvector per candidate: 20 to 60 seconds for a
+common word over 150,000 entries.
+
+`bounded()` is the search page's budget: on PostgreSQL every query uses the GIN index (the
+plan does not hinge on how common the planner thinks a word is) within a statement timeout, on
+SQLite a progress handler stops a query at the same deadline; past it, TooBroad. The number of
+matches counted is capped (CappedPaginator).
 """
 
+import contextlib
+import hashlib
+import json
 import re
+import time
+from collections.abc import Iterator
+from functools import cached_property
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchConfig,
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
+    SearchVectorField,
 )
-from django.db import connections, models
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.core.paginator import Paginator
+from django.db import OperationalError, connections, models, transaction
+from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 
 from liveblog import languages
 
@@ -62,25 +77,49 @@ MAX_FALLBACK_TERMS = 8
 TOKEN = re.compile(r'-?"[^"]*"|\S+')
 
 
-def entry_vector() -> SearchVector:
-    return SearchVector("headline", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "body", weight="B", config=SEARCH_CONFIG
-    )
+# The generated tsvector column of migration 0012 (PostgreSQL only; not a model field).
+DOCUMENT_COLUMN = "search_document"
 
 
-def blog_vector() -> SearchVector:
-    return (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("standfirst", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("intro", weight="C", config=SEARCH_CONFIG)
-    )
+class StoredDocument(Expression):
+    """A row's search document as PostgreSQL stores it: the `search_document` column of the
+    queryset's own table (its text weighted and stemmed in the row's configuration)."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return StoredDocument(query.get_initial_alias())
+
+    def relabeled_clone(self, relabels):
+        return StoredDocument(relabels.get(self.alias, self.alias))
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.alias)
+        return f"{table}.{connection.ops.quote_name(DOCUMENT_COLUMN)}", []
+
+    def get_group_by_cols(self):
+        return [self]
+
+
+def entry_vector() -> StoredDocument:
+    """An entry's document: headline (weight A) and body (B), as migration 0012 stores it."""
+    return StoredDocument()
+
+
+def blog_vector() -> StoredDocument:
+    """A blog's document: title (A), standfirst (B) and intro (C), as migration 0012 stores it."""
+    return StoredDocument()
 
 
 def search(
     queryset: QuerySet,
     query: str,
     *,
-    vector: SearchVector,
+    vector: StoredDocument,
     fields: list[str],
     language: str | None = None,
 ) -> QuerySet:
@@ -109,20 +148,20 @@ def ts_query(query: str, language: str | None = None) -> SearchQuery:
     return combined
 
 
-def _full_text(queryset: QuerySet, query: str, vector: SearchVector, language) -> QuerySet:
-    # Each row matches the query as parsed in its own configuration (else "-capital" parsed
-    # without stemming would let an English "capital", stored as "capit", through). Each arm is
-    # a constant tsquery on the vector expression itself (not an alias of it), so the planner
-    # can serve every arm from the GIN index.
-    match = Q()
+def _full_text(queryset: QuerySet, query: str, vector: StoredDocument, language) -> QuerySet:
+    wanted = ts_query(query, language)
+    # Each row matches the query as parsed in its own configuration: checked on the stored
+    # document of the candidates the index found with every configuration's parse.
+    own = Q()
     for config in configs_for(language):
-        wanted = SearchQuery(query, search_type="websearch", config=config)
+        parsed = SearchQuery(query, search_type="websearch", config=config)
         # Compared as a regconfig: a bare parameter would be read as the type's OID.
-        match |= Q(search_config=SearchConfig(config), _document=wanted)
+        own |= Q(search_config=SearchConfig(config)) & Q(_document=parsed)
     return (
-        queryset.annotate(search_rank=SearchRank(vector, ts_query(query, language)))
-        .alias(_document=vector)
-        .filter(match)
+        queryset.alias(_document=vector)
+        .filter(_document=wanted)
+        .filter(own)
+        .annotate(search_rank=SearchRank(vector, wanted))
         .order_by("-search_rank", *_ordering(queryset))
     )
 
@@ -176,6 +215,90 @@ def _any_field(fields: list[str], term: str) -> Q:
 def _ordering(queryset: QuerySet) -> list:
     """The queryset's ordering, as the tie-break between equally ranked rows."""
     return list(queryset.query.order_by or queryset.model._meta.ordering or ["-pk"])
+
+
+# --- the search page's budget ---------------------------------------------------------------
+
+
+class TooBroad(Exception):
+    """A search that ran past LIVEBLOG_SEARCH_TIMEOUT_MS and was stopped."""
+
+
+# PostgreSQL's SQLSTATE for a statement stopped by statement_timeout (query_canceled).
+QUERY_CANCELED = "57014"
+# SQLite asks the progress handler every this many virtual machine instructions.
+PROGRESS_STEPS = 10_000
+
+
+@contextlib.contextmanager
+def bounded(using: str = "default") -> Iterator[None]:
+    """Run the searches inside with each query within LIVEBLOG_SEARCH_TIMEOUT_MS; TooBroad when
+    one takes longer (on PostgreSQL in one transaction, which the settings last as long as).
+
+    On PostgreSQL the GIN indexes serve every query: a word in most entries would otherwise
+    tempt the planner into reading the whole table (cheap only since documents are stored, and
+    never bounded by the index); and every query is planned for its own words, never by a
+    prepared statement's generic plan (which took a common word from 0.5 to 3 seconds). SQLite
+    has no statement timeout: a progress handler stops the query at the same deadline.
+    """
+    connection = connections[using]
+    try:
+        if connection.vendor == "postgresql":
+            # SET LOCAL: the settings end with the transaction. A search's SQL is the same
+            # text whatever the words (they are parameters), so prepared statements would soon
+            # run a generic plan made without them: each search is planned for its own words.
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true),"
+                    " set_config('enable_seqscan', 'off', true),"
+                    " set_config('plan_cache_mode', 'force_custom_plan', true)",
+                    [str(settings.LIVEBLOG_SEARCH_TIMEOUT_MS)],
+                )
+                yield
+        elif connection.vendor == "sqlite":
+            connection.ensure_connection()
+            deadline = time.monotonic() + settings.LIVEBLOG_SEARCH_TIMEOUT_MS / 1000
+            raw = connection.connection
+            raw.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+            try:
+                yield
+            finally:
+                raw.set_progress_handler(None, PROGRESS_STEPS)
+        else:
+            yield
+    except OperationalError as error:
+        if _stopped(error):
+            raise TooBroad(str(error).strip().splitlines()[0]) from None
+        raise
+
+
+def _stopped(error: OperationalError) -> bool:
+    """Whether the database stopped the query for taking too long (not another failure)."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) == QUERY_CANCELED:
+        return True
+    return type(cause).__module__ == "sqlite3" and "interrupted" in str(cause)
+
+
+def cache_key(query: str, blog_slug: str, page: str) -> str:
+    """The cache key of a search page: its query, blog and page number, nothing else."""
+    wanted = json.dumps([query, blog_slug, page]).encode()
+    return f"liveblog:search:{hashlib.sha256(wanted).hexdigest()}"
+
+
+class CappedPaginator(Paginator):
+    """Counts at most LIVEBLOG_SEARCH_MAX_MATCHES matches (`is_capped` when there are more):
+    counting every match of a common word costs as much as listing them all. Pages go as far
+    as the cap."""
+
+    @cached_property
+    def count(self) -> int:
+        cap = settings.LIVEBLOG_SEARCH_MAX_MATCHES
+        found = self.object_list.order_by().values("pk")[: cap + 1].count()
+        self.is_capped = found > cap
+        return min(found, cap)
+
+    is_capped = False
 
 
 # --- highlighted snippets ------------------------------------------------------------------------

@@ -1,17 +1,23 @@
 """Request-level defences shared by the site, the admin and the API.
 
-- client_ip(): the caller's address as the trusted proxies report it; the API throttle and the
-  login lockout (django-axes) both count by it, so neither can be dodged by writing a header.
+- client_ip(): the caller's address as the trusted proxies report it; the API throttle, the
+  search throttle and the login lockout (django-axes) all count by it, so none can be dodged by
+  writing a header.
+- ProxyCheckMiddleware: says so in the log, once, when requests arrive through a proxy that
+  LIVEBLOG_TRUSTED_PROXIES does not account for (every caller would count as the proxy).
 - RequestSizeMiddleware: refuses an oversized body from its Content-Length, before anything
-  reads it (DRF's parsers read the stream themselves and bypass Django's own size check).
+  reads it (DRF's parsers read the stream themselves and bypass Django's own size check), and a
+  chunked body with a 411 (Django would read it as empty).
 - lockout_response(): the page django-axes shows a locked-out login.
-- SecurityHeadersMiddleware: Permissions-Policy, and the Content-Security-Policy allowances the
-  browsable API's own templates need (django-csp sets the policy itself).
+- SecurityHeadersMiddleware: Permissions-Policy, the Content-Security-Policy allowances the
+  browsable API's own templates need (django-csp sets the policy itself), and Clear-Site-Data
+  on a log-out's answer.
 """
 
 import base64
 import hashlib
 import ipaddress
+import logging
 import re
 from dataclasses import asdict
 from functools import cache
@@ -21,9 +27,10 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import conditional_escape
+from rest_framework.throttling import SimpleRateThrottle
 
 # Powerful features no page of the site uses: denied to the pages and anything they embed.
 PERMISSIONS_POLICY = ", ".join(
@@ -40,6 +47,7 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"{}]*)"')
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -60,6 +68,64 @@ def client_ip(request) -> str:
             except ValueError:
                 pass  # Not an address: our proxy would not have written it.
     return remote
+
+
+def proxy_mismatch(request) -> str | None:
+    """What is wrong with LIVEBLOG_TRUSTED_PROXIES for a request that came this way, if
+    anything: a proxy it does not trust (X-Forwarded-For with 0), or fewer proxies than it
+    trusts (the header shorter than the setting). A request without the header came directly
+    (a load balancer's health check): nothing to say."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = settings.LIVEBLOG_TRUSTED_PROXIES
+    if not forwarded:
+        return None  # direct: a health check, or no proxy at all
+    hops = len(forwarded.split(","))
+    if proxies == 0:
+        return (
+            "requests arrive through a proxy (they carry X-Forwarded-For) but "
+            "LIVEBLOG_TRUSTED_PROXIES is 0: every caller counts as the proxy's address "
+            f"{request.META.get('REMOTE_ADDR', '')} for the API and search throttles and the "
+            "login lockout, so one caller can lock out everyone. Set LIVEBLOG_TRUSTED_PROXIES "
+            "to the number of proxies in front of the app (1 behind the shipped nginx)"
+        )
+    if hops < proxies:
+        return (
+            f"LIVEBLOG_TRUSTED_PROXIES is {proxies} but a request's X-Forwarded-For holds "
+            f"{hops} address(es): callers count as {request.META.get('REMOTE_ADDR', '')}"
+        )
+    return None
+
+
+class ProxyCheckMiddleware:
+    """Warn once per process when the first requests show LIVEBLOG_TRUSTED_PROXIES does not fit
+    the proxies in front of the app; quiet (one header lookup) once a request fits."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.settled = False
+
+    def __call__(self, request):
+        if not self.settled:
+            problem = proxy_mismatch(request)
+            if problem:
+                logger.warning("Client addresses: %s.", problem)
+                self.settled = True
+            elif request.META.get("HTTP_X_FORWARDED_FOR"):
+                self.settled = True  # a forwarded request that fits: the setting is right
+        return self.get_response(request)
+
+
+class SearchThrottle(SimpleRateThrottle):
+    """LIVEBLOG_SEARCH_RATE searches per caller (client_ip) that the cache did not answer;
+    everyone is counted alike (reading who is signed in would make the page Vary on Cookie)."""
+
+    scope = "search"
+
+    def get_rate(self) -> str | None:
+        return settings.LIVEBLOG_SEARCH_RATE or None
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
@@ -100,6 +166,10 @@ class RequestSizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Django reads a body by its Content-Length, so a chunked one would be read as
+            # empty and the request handled as if nothing was sent: say so instead.
+            return length_required(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -110,6 +180,20 @@ class RequestSizeMiddleware:
                 f"Request body of {length} bytes exceeds {request_body_limit(request)} bytes."
             )
         return self.get_response(request)
+
+
+LENGTH_REQUIRED = (
+    "Send the body with a Content-Length header: chunked request bodies (Transfer-Encoding: "
+    "chunked) are not accepted."
+)
+
+
+def length_required(request) -> HttpResponse:
+    """411 for a chunked body: in the API's error shape under /api/, plain text elsewhere."""
+    if request.path_info.startswith("/api/"):
+        body = {"status": 411, "code": "length_required", "detail": LENGTH_REQUIRED, "errors": {}}
+        return JsonResponse(body, status=411)
+    return HttpResponse(LENGTH_REQUIRED, status=411, content_type="text/plain; charset=utf-8")
 
 
 def csp_hash(text: str) -> str:
@@ -193,6 +277,11 @@ class SecurityHeadersMiddleware(CSPMiddleware):
 
     def process_response(self, request, response):
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if getattr(request, "clears_site_data", False):
+            # A log-out: the browser drops what the site kept in it (the live desk's unsaved
+            # composer), so the next person at this browser finds nothing of the last one's.
+            response["Clear-Site-Data"] = '"storage"'
+
         adjusted = any(
             hasattr(response, name + suffix) for name in self.ADJUSTMENTS for suffix in ("", "_ro")
         )

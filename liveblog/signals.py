@@ -1,5 +1,7 @@
-"""Infrastructure receivers: deleted entries are announced to pollers, whichever way they go."""
+"""Infrastructure receivers: deleted entries are announced to pollers, whichever way they go; a
+log-out marks its request, so its answer clears what the site kept in the browser."""
 
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
@@ -21,3 +23,10 @@ def lock_blog_before_deleting(sender, instance: Entry, origin=None, **kwargs) ->
 def announce_removal(sender, instance: Entry, origin=None, **kwargs) -> None:
     if not deleting_the_blog(origin):
         record_removal(instance)
+
+
+@receiver(user_logged_out, dispatch_uid="liveblog_logged_out")
+def forget_browser_storage(sender, request, user, **kwargs) -> None:
+    # Whichever log-out view ran (the admin's, the browsable API's): see SecurityHeadersMiddleware.
+    if request is not None:
+        request.clears_site_data = True

@@ -1,15 +1,28 @@
-"""Sitemaps: public blogs and their published entries' permalinks.
+"""Sitemaps: an index of paged sitemaps listing public blogs and every published entry's
+permalink (at most 50,000 URLs a page, as the protocol allows), each answered through the one
+respond path: ETag and Last-Modified from the public blogs' state, Cache-Control like the pages,
+304s, and a kept copy until a blog changes.
 
 lastmod is the last change a reader could see (an untouched import's own dates, not the day it
 was imported: see structured_data), and a blog that ended is not announced as changing always.
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Prefetch
+from django.contrib.sitemaps import views as sitemap_views
+from django.core.paginator import Paginator
+from django.db.models import Max, Prefetch, Sum
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_safe
 
-from liveblog import structured_data
+from liveblog import freshness, structured_data
+from liveblog.freshness.cache import request_key
 from liveblog.models import Blog, BlogStatus, Entry
 from liveblog.stream import with_coverage
+
+# The protocol's limit of URLs in one sitemap (its other limit, 50 MB, is far off: a URL with
+# its lastmod and changefreq is about 200 bytes).
+URLS_PER_SITEMAP = 50_000
 
 CHANGEFREQ = {
     BlogStatus.LIVE: "always",
@@ -49,8 +62,23 @@ class BlogSitemap(Sitemap):
         return structured_data.changed_at(blog)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count: the blogs keep theirs (no count of every entry)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+
 class EntrySitemap(Sitemap):
-    limit = 10_000
+    """Every published entry, newest first, in pages of URLS_PER_SITEMAP (one seek of the
+    primary key a page). Its pages are counted from the blogs' kept counts."""
+
+    limit = URLS_PER_SITEMAP
 
     def items(self):
         return (
@@ -60,6 +88,15 @@ class EntrySitemap(Sitemap):
             .order_by("-id")
         )
 
+    def get_latest_lastmod(self):
+        # Django would read every entry for it: the public blogs' last change says the same.
+        return Blog.objects.public().aggregate(latest=Max("changed_at"))["latest"]
+
+    @property
+    def paginator(self):
+        total = Blog.objects.public().aggregate(n=Sum("entry_count"))["n"] or 0
+        return CountedPaginator(self._items(), self.limit, count=total)
+
     def changefreq(self, entry: Entry) -> str:
         return "monthly" if entry.blog.status == BlogStatus.CLOSED else "hourly"
 
@@ -68,3 +105,36 @@ class EntrySitemap(Sitemap):
 
 
 SITEMAPS = {"blogs": BlogSitemap, "entries": EntrySitemap}
+
+
+def answer(request: HttpRequest, kind: str, build) -> HttpResponse:
+    """A sitemap (or the index) through the one respond path, validated by the public blogs'
+    fingerprint (their number, ids, revisions, last change): any blog's change moves it."""
+    marker = freshness.blogs_marker(Blog.objects.public())
+    validators = freshness.Validators(
+        freshness.digest_etag(kind, marker), marker[3], freshness.page_policy()
+    )
+    keep = (kind, *marker, *request_key(request, ("p",)))
+    return freshness.respond(request, validators, build, keep=keep)
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index: one sitemap of blogs, and the entries' pages."""
+    return answer(
+        request,
+        "sitemap-index",
+        lambda: sitemap_views.index(
+            request, SITEMAPS, sitemap_url_name="liveblog:sitemap-section"
+        ).render(),
+    )
+
+
+@require_safe
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    """One sitemap of the index (?p= its page)."""
+    return answer(
+        request,
+        f"sitemap-{section}",
+        lambda: sitemap_views.sitemap(request, SITEMAPS, section=section).render(),
+    )

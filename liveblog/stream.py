@@ -390,12 +390,21 @@ def locate(blog: Blog, entry: Entry, listing: Listing) -> Listing:
 
 
 def key_event_links(blog: Blog) -> list[Entry]:
-    """Headlines and times of the blog's key events (one query)."""
-    entries = reader_entries(blog).key_events().newest_first()
-    entries = list(entries.only("id", "headline", "published_at", "sort_key", "blog_id"))
+    """Headlines and times of the blog's latest key events, LIVEBLOG_KEY_EVENTS_SHOWN of them
+    (a story of weeks has hundreds: the navigation links to the key-events listing for the
+    rest, `blog.key_event_count` says how many). One query on entry_key_events_idx."""
+    entries = reader_entries(blog).key_events().order_by("-sort_key", "-id")
+    entries = entries.only("id", "headline", "published_at", "sort_key", "blog_id")
+    entries = list(entries[: settings.LIVEBLOG_KEY_EVENTS_SHOWN])
     for entry in entries:
         entry.blog = blog
     return entries
+
+
+def all_key_events_url(blog: Blog) -> str:
+    """The listing of every key event (paged like the stream): where the navigation's "all"
+    link goes."""
+    return Listing(key_events_only=True).url(blog)
 
 
 def hero_caption(blog: Blog) -> Caption | None:

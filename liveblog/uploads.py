@@ -5,6 +5,7 @@ A file's format is read from its content, never from the name or content type th
 a PNG named "report.pdf" is stored as .png, so no server ever sends it as a PDF.
 """
 
+import re
 import secrets
 from pathlib import PurePosixPath
 
@@ -21,6 +22,12 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 ACCEPTED = "JPEG, PNG, GIF or WebP"
 # Enough randomness that nobody finds a draft's picture by trying names (128 bits).
 TOKEN_BYTES = 16
+# The names image_upload_to() gives an accepted picture: images/<yyyy>/<mm>/<token>.<extension>.
+TOKEN_LENGTH = len(secrets.token_urlsafe(TOKEN_BYTES))
+UPLOAD_NAME = re.compile(
+    rf"images/\d{{4}}/\d{{2}}/[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}"
+    rf"\.(?P<extension>{'|'.join(EXTENSIONS.values())})"
+)
 
 
 class PictureField(forms.ImageField):
@@ -105,3 +112,10 @@ def image_upload_to(image, filename: str) -> str:
     if extension not in EXTENSIONS.values():
         extension = "bin"
     return f"images/{timezone.now():%Y/%m}/{secrets.token_urlsafe(TOKEN_BYTES)}.{extension}"
+
+
+def is_upload_name(name: str, extension: str) -> bool:
+    """Whether `name` is one image_upload_to() gives a picture of this extension: the only kind
+    of name a stored picture has (a restored backup keeps a bundle's name only if it is one)."""
+    match = UPLOAD_NAME.fullmatch(name)
+    return match is not None and match["extension"] == extension

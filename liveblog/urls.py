@@ -1,17 +1,16 @@
 """Public site URLs. Fixed paths come before the `<slug:slug>/` patterns they would match."""
 
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from liveblog import feeds, views
+from liveblog import feeds, sitemaps, views
 from liveblog.distribution import views as distribution
-from liveblog.sitemaps import SITEMAPS
 
 app_name = "liveblog"
 
 urlpatterns = [
     path("", views.BlogListView.as_view(), name="blog-list"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("oembed/", views.oembed, name="oembed"),
     path("sw.js", distribution.service_worker, name="service-worker"),

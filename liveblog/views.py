@@ -8,6 +8,7 @@ blogs are the one per-user response and are never cached.
 import functools
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -23,6 +24,7 @@ from liveblog import embed, freshness, languages, search, stream, structured_dat
 from liveblog.distribution import teasers
 from liveblog.freshness import BlogState
 from liveblog.models import Blog, BlogStatus, Entry
+from liveblog.security import SearchThrottle
 
 # A poller this far behind reloads the page rather than replaying a long history.
 MAX_CHANGES = 100
@@ -135,8 +137,9 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
     listing = stream.Listing.from_query(request.GET)
     page = stream.entry_page(blog, listing)
     hero = stream.hero_caption(blog)
+    key_events = stream.key_event_links(blog)
     canonical_url = request.build_absolute_uri(blog.get_absolute_url())
-    posting = structured_data.live_blog_posting(request, blog, page.entries, hero)
+    posting = structured_data.live_blog_posting(request, blog, page.entries, hero, key_events)
     first = listing.replace(cursor=None)
     context = {
         **stream_context(blog, page),
@@ -145,7 +148,8 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
         # so a reader who arrives on an unchanged blog gets a 304 at once.
         "live_etag": state.etag("live") if state else "",
         "hero": hero,
-        "key_events": stream.key_event_links(blog),
+        "key_events": key_events,
+        "all_key_events_url": stream.all_key_events_url(blog),
         "on_page_ids": {entry.id for entry in page.entries},
         "is_preview": state is None,
         "poll_seconds": settings.LIVEBLOG_POLL_SECONDS,
@@ -289,7 +293,10 @@ def blog_changes(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResp
     }
     if found.key_events_changed:
         answer["key_events_html"] = piece(
-            "liveblog/_key_events.html", key_events=stream.key_event_links(blog), on_page_ids=()
+            "liveblog/_key_events.html",
+            key_events=stream.key_event_links(blog),
+            all_key_events_url=stream.all_key_events_url(blog),
+            on_page_ids=(),
         )
     return JsonResponse(answer)
 
@@ -376,13 +383,20 @@ class SearchView(ForgivingPaginationMixin, ListView):
     """Published entries matching ?q= (within one blog with ?blog=), newest first, with
     matching blogs above them, matches highlighted.
 
+    The same answer for everyone, in the site's language (the blog's with ?blog=): kept for
+    LIVEBLOG_SEARCH_CACHE_SECONDS per query, by the app and the edge alike. A search the cache
+    cannot answer counts against the caller's LIVEBLOG_SEARCH_RATE (429 past it) and runs within
+    `search.bounded()` (a page saying the search is too broad past its time); at most
+    LIVEBLOG_SEARCH_MAX_MATCHES matches are counted.
+
     Queries: matching blogs, a count and the page of entries with their blogs (3); within one
-    blog, the blog instead of the matching blogs (3).
+    blog, the blog instead of the matching blogs (3); and the bounds (1, PostgreSQL only).
     """
 
     template_name = "liveblog/search.html"
     context_object_name = "entries"
     paginate_by = 20
+    paginator_class = search.CappedPaginator
 
     def get_query(self) -> str:
         return " ".join(self.request.GET.get("q", "").split())[:SEARCH_MAX_LENGTH]
@@ -391,7 +405,48 @@ class SearchView(ForgivingPaginationMixin, ListView):
         self.blog = None
         if slug := request.GET.get("blog"):
             self.blog = get_object_or_404(Blog.objects.public(), slug=slug)
-        return super().get(request, *args, **kwargs)
+        language = self.blog.language if self.blog else settings.LANGUAGE_CODE
+        seconds = settings.LIVEBLOG_SEARCH_CACHE_SECONDS
+        key = self.cache_key()
+        # The cache forgives an outage (liveblog.redis_cache): a miss, never an error.
+        kept = cache.get(key) if seconds else None
+        if kept is None:
+            with translation.override(language):
+                kept = self.answer(request, *args, **kwargs)
+            if kept[0] == 429:
+                response = HttpResponse(kept[1], status=429)
+                response["Retry-After"] = str(kept[2])
+                return languages.mark(freshness.no_store(response), language)
+            if seconds:
+                cache.set(key, kept, seconds)
+        response = HttpResponse(kept[1], status=kept[0])
+        patch_cache_control(response, public=True, max_age=seconds)
+        return languages.mark(response, language)
+
+    def cache_key(self) -> str:
+        """What decides the answer: the query, the blog, the page number (nothing else a URL
+        may carry)."""
+        page = self.request.GET.get(self.page_kwarg, "")
+        page = page if page.isascii() and page.isdigit() and len(page) < 6 else ""
+        return search.cache_key(self.get_query(), self.blog.slug if self.blog else "", page)
+
+    def answer(self, request, *args, **kwargs) -> tuple[int, bytes, int]:
+        """(status, content, seconds to wait) of a search the cache did not have."""
+        throttle = SearchThrottle()
+        if not throttle.allow_request(request, self):
+            wait = max(1, round(throttle.wait() or 1))
+            context = {"refusal": "throttled", "search_blog": self.blog, "wait": wait}
+            context["query"] = self.get_query()
+            return 429, render(request, self.template_name, context).content, wait
+        try:
+            with search.bounded():
+                response = super().get(request, *args, **kwargs)
+                response.render()  # the queries run here, within the bounds
+        except search.TooBroad:
+            context = {"refusal": "too-broad", "search_blog": self.blog}
+            context["query"] = self.get_query()
+            response = render(request, self.template_name, context, status=422)
+        return response.status_code, response.content, 0
 
     def get_queryset(self):
         query = self.get_query()

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 EXPECTED_DIR = ROOT.parent / "shared" / "seeds-expected"
@@ -46,11 +48,11 @@ def browser():
     outliving the browser tests.
     """
     if not CHROMIUM.exists():
-        pytest.skip("browser test: /usr/bin/chromium is not installed (apt-get install chromium)")
+        missing("browser test: /usr/bin/chromium is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("browser test: the playwright Python package is not installed")
+        missing("browser test: the playwright Python package is not installed")
     import os
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -115,6 +117,23 @@ def fresh_live_check_memo(settings):
     freshness.forget_recent_states()
     cache.memo.__init__()
     settings.LIVEBLOG_MEMO_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def local_cache(settings):
+    """The cache in this process's memory and no Redis state store, whatever REDIS_URL says:
+    there REDIS_URL names the database the Redis tests use (tests/test_cache.py, which turn
+    Redis on themselves), while every other test's query counts assume a local cache."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.LIVEBLOG_STATE_REDIS_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def search_answers_not_kept(settings):
+    """The cache outlives a test: search answers are not kept there, nor searches counted
+    against the throttle, unless a test turns them on."""
+    settings.LIVEBLOG_SEARCH_CACHE_SECONDS = 0
+    settings.LIVEBLOG_SEARCH_RATE = ""
 
 
 @pytest.fixture(autouse=True)

@@ -75,8 +75,8 @@ def test_list_editable_pin_unpins_the_previous_entry(editor_client):
     old = make_entry(blog, is_pinned=True)
     new = make_entry(blog)
     page = editor_client.get(CHANGELIST)
-    # Rows are in stream order: the pinned `old` is form-0, `new` is form-1.
-    data = form_data(page, **{"form-1-is_pinned": "on", "_save": "Save"})
+    # Rows are by time, newest first (the pin is a column): `new` is form-0, `old` form-1.
+    data = form_data(page, **{"form-0-is_pinned": "on", "_save": "Save"})
 
     response = editor_client.post(CHANGELIST, data, follow=True)
 
@@ -92,7 +92,7 @@ def test_list_editable_pin_and_key_event_of_the_old_pin_in_one_save(editor_clien
     old = make_entry(blog, is_pinned=True)
     new = make_entry(blog)
     page = editor_client.get(CHANGELIST)
-    changes = {"form-1-is_pinned": "on", "form-0-is_key_event": "on", "_save": "Save"}
+    changes = {"form-0-is_pinned": "on", "form-1-is_key_event": "on", "_save": "Save"}
     data = form_data(page, **changes)
 
     editor_client.post(CHANGELIST, data, follow=True)
@@ -594,3 +594,10 @@ def test_view_on_site_only_for_entries_readers_can_see(editor_client):
     assert "viewsitelink" in page and published.get_absolute_url() in page
     for entry in (draft, later):
         assert "viewsitelink" not in editor_client.get(change_url(entry)).content.decode()
+
+
+def test_the_entry_forms_headline_is_not_cut_by_the_browser(editor_client):
+    entry = make_entry(make_blog())
+    page = editor_client.get(reverse("admin:liveblog_entry_change", args=[entry.pk]))
+    assert 'name="headline"' in page.content.decode()
+    assert 'maxlength="300"' not in page.content.decode().split('name="headline"')[1][:200]

@@ -61,14 +61,39 @@ def test_schema_documents_validators_headers_and_ids(api_client):
         assert {"304", "412"} <= set(responses)
         assert {"ETag", "Last-Modified"} <= set(responses["200"]["headers"])
         assert "Retry-After" in responses["429"]["headers"]
+        # ...and say how to ask: generated clients offer these as arguments.
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert {"If-None-Match", "If-Modified-Since"} <= headers
     assert "304" not in paths["/api/captions/"]["get"]["responses"]
+    for path, method in [("/api/entries/{id}/", m) for m in ("put", "patch", "delete")]:
+        (if_match,) = [p for p in paths[path][method]["parameters"] if p["in"] == "header"]
+        assert if_match["name"] == "If-Match" and if_match["required"]
+
+    # One request content type per operation: JSON, multipart only where a file is uploaded.
+    bodies = {
+        (path, method): list(operation["requestBody"]["content"])
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    uploads = {
+        ("/api/images/", "post"),
+        ("/api/images/{id}/", "put"),
+        ("/api/images/{id}/", "patch"),
+    }
+    assert {key for key, types in bodies.items() if types == ["multipart/form-data"]} == uploads
+    assert all(types == ["application/json"] for key, types in bodies.items() if key not in uploads)
+    entry = schema["components"]["schemas"]["PatchedEntryRequest"]["properties"]
+    assert entry["published_at"]["nullable"] is True
+    assert "embed" in entry["body"]["description"] and "quote" in entry["body"]["description"]
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
 
     created = paths["/api/blogs/{blog_slug}/entries/"]["post"]["responses"]["201"]
     assert {"Location", "ETag"} <= set(created["headers"])
     assert "Location" in paths["/api/images/"]["post"]["responses"]["201"]["headers"]
 
     for path in ("/api/entries/{id}/", "/api/images/{id}/", "/api/captions/{id}/"):
-        (id_parameter,) = paths[path]["get"]["parameters"]
+        (id_parameter,) = [p for p in paths[path]["get"]["parameters"] if p["in"] == "path"]
         assert id_parameter["schema"] == {"type": "integer", "minimum": 1}
     since = next(
         parameter

@@ -1,9 +1,11 @@
 """Caching keyed on the blog state: hits are cheap and every change shows on the next request."""
 
 import datetime as dt
+import os
 import shutil
 import socket
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -18,6 +20,7 @@ from liveblog.freshness import make_key, state
 from liveblog.importers.loader import import_file
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
 from tests.factories import make_blog, make_caption, make_entry
+from tests.needs import missing
 
 pytestmark = pytest.mark.django_db
 
@@ -246,9 +249,15 @@ def test_signed_in_api_callers_bypass_the_cache(api_client, blog, admin_user):
     assert "Draft for editors" in api_client.get(url).content.decode()
 
 
+# The Redis database these tests use: the one REDIS_URL names (each developer or CI run may have
+# its own), else database 0 of a local server.
+TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
 def redis_available() -> bool:
+    parts = urlsplit(TEST_REDIS_URL)
     try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=0.5).close()
     except OSError:
         return False
     return True
@@ -257,15 +266,17 @@ def redis_available() -> bool:
 @pytest.fixture
 def redis_cache(settings):
     if not redis_available():
-        pytest.skip("Redis cache test: nothing listens on 127.0.0.1:6379")
+        missing(f"Redis cache test: nothing listens at {TEST_REDIS_URL} (apt-get install redis)")
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/0",
+            "LOCATION": TEST_REDIS_URL,
             # A prefix of our own, so the test never sees (or clears) anyone else's keys.
             "KEY_PREFIX": f"liveblog-test-{uuid.uuid4().hex}",
         }
     }
+    # The state store only where a test asks for it (state_in_redis), whatever REDIS_URL says.
+    settings.LIVEBLOG_STATE_REDIS_URL = ""
     yield cache
 
 
@@ -303,7 +314,7 @@ def test_redis_url_switches_the_cache_to_redis(monkeypatch):
 @pytest.fixture
 def state_in_redis(redis_cache, settings):
     """The blogs' states kept in Redis too, as in production (LIVEBLOG_STATE_REDIS_URL)."""
-    settings.LIVEBLOG_STATE_REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.LIVEBLOG_STATE_REDIS_URL = TEST_REDIS_URL
     from liveblog.freshness import StateStore
 
     return StateStore.get()

@@ -2,6 +2,7 @@
 preview, the stream and its poll, editing with the version check, presence, one-click verbs."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -269,6 +270,52 @@ def test_a_picture_from_the_library_is_reused(editor_client, blog):
     assert response.status_code == 201
     assert Entry.objects.get().captions.get().image == image
     assert Image.objects.count() == 1
+
+
+@pytest.fixture
+def entries_only_client(client, django_user_model):
+    """Staff with the entry permissions the desk needs, but none on images."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("writer", password="pw", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["add_entry", "change_entry", "view_entry"])
+    )
+    client.force_login(user)
+    return client
+
+
+def test_without_image_permissions_the_library_shows_published_pictures_only(
+    entries_only_client, blog
+):
+    secret = make_image(alt_text="Embargoed rescue photo", credit="Pool secret")
+    make_entry(blog, headline="Not yet", status=EntryStatus.DRAFT).captions.create(
+        blog=blog, image=secret, text="x"
+    )
+    shown = make_image(alt_text="Published rescue photo", credit="Reuters")
+    make_entry(blog, headline="Out").captions.create(blog=blog, image=shown, text="y")
+
+    found = entries_only_client.get(url("_images", blog.pk), {"q": "rescue"}).json()
+    preview = entries_only_client.post(
+        url("_preview", blog.pk), {"headline": "h", "existing_image": secret.pk}
+    ).content.decode()
+    posted = entries_only_client.post(
+        url("_post", blog.pk),
+        {"action": "draft", "headline": "Mine", "existing_image": secret.pk, "caption": "c"},
+    )
+
+    assert [row["alt"] for row in found["results"]] == ["Published rescue photo"]
+    assert "Embargoed" not in preview and "Pool secret" not in preview
+    assert posted.status_code == 400 and "existing_image" in posted.json()["errors"]
+    assert not Entry.objects.filter(headline="Mine").exists()
+
+
+def test_editors_with_image_permissions_find_unpublished_pictures_too(editor_client, blog):
+    make_image(alt_text="Embargoed rescue photo")
+
+    found = editor_client.get(url("_images", blog.pk), {"q": "rescue"}).json()
+
+    assert [row["alt"] for row in found["results"]] == ["Embargoed rescue photo"]
 
 
 # --- preview ------------------------------------------------------------------------------------
@@ -587,3 +634,16 @@ def test_the_entry_forms_live_preview_renders_the_whole_grammar(client, editor, 
     assert "<em>b</em>" in html and "javascript" not in html
     assert "<blockquote" in html and "data-embed-load" in html
     assert "lb-body-preview-url" in client.get(reverse("admin:liveblog_entry_add")).content.decode()
+
+
+def test_a_long_headline_is_refused_saying_how_long_not_cut_by_the_browser(editor_client, blog):
+    page = editor_client.get(url("", blog.pk)).content.decode()
+    headline_input = re.search(r'<input type="text" name="headline"[^>]*>', page)[0]
+    assert "maxlength" not in headline_input  # a browser would cut a pasted headline silently
+
+    response = editor_client.post(
+        url("_post", blog.pk), {"action": "publish", "headline": "x" * 312}
+    )
+
+    assert response.status_code == 400
+    assert "at most 300 characters (it has 312)" in response.json()["errors"]["headline"][0]

@@ -6,25 +6,32 @@ collapsing of concurrent misses, nothing shared for signed-in callers, 304s for 
 media from the disk. Skips where nginx is not installed; CI installs it.
 """
 
+import gzip
 import http.client
+import http.server
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.core.signals import request_started
 from rest_framework.authtoken.models import Token
 
-from scripts.edge_nginx import EdgeCache, nginx_binary
+from scripts.edge_nginx import EdgeCache, free_port, nginx_binary
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 if nginx_binary() is None:
-    pytest.skip(
+    missing(
         "edge cache test: nginx is not installed (apt-get install nginx)", allow_module_level=True
     )
 
@@ -85,8 +92,13 @@ class Reply:
         return self.headers.get("X-Cache-Status", "")
 
 
-def get(edge, path: str, method: str = "GET", body=None, **headers) -> Reply:
-    conn = http.client.HTTPConnection("127.0.0.1", edge.port, timeout=15)
+def get(edge, path: str, method: str = "GET", body=None, *, source=None, **headers) -> Reply:
+    """One request through the edge; `source`: the loopback address it comes from (any of
+    127.0.0.0/8), so that nginx sees several readers."""
+    source_address = (source, 0) if source else None
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", edge.port, timeout=15, source_address=source_address
+    )
     began = time.monotonic()
     try:
         conn.request(method, path, body=body, headers=headers)
@@ -287,5 +299,176 @@ def test_media_is_served_from_the_disk_with_a_day_of_caching(edge, media_root, o
     assert served.status == 200 and served.body == picture.read_bytes()
     assert served.headers["Content-Type"] == "image/jpeg"
     assert served.headers["Cache-Control"] == "public, max-age=86400"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert missing.status == 404
     assert origin.requests == []  # the app never saw them
+
+
+def test_the_edge_keeps_the_port_compresses_text_and_hides_its_version(edge, origin):
+    blog = make_blog(slug="storm", title="Storm")
+    make_entry(blog, headline="Winds rise", body="Long text. " * 200)
+    host = f"127.0.0.1:{edge.port}"
+
+    page = get(edge, "/storm/", Host=host)
+    compressed = get(edge, "/storm/", Host=host, **{"Accept-Encoding": "gzip"})
+    script = get(edge, "/static/liveblog/live.js", **{"Accept-Encoding": "gzip"})
+
+    # Canonical and og:url addresses name the port the reader used.
+    assert f'<link rel="canonical" href="http://{host}/storm/">' in page.body.decode()
+    assert f'<meta property="og:url" content="http://{host}/storm/">' in page.body.decode()
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.body) == page.body
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert script.status == 200 and script.headers["Content-Encoding"] == "gzip"
+    assert page.headers["Server"] == "nginx"  # no version
+
+
+def test_a_picture_with_a_script_inside_is_served_as_a_picture(edge, media_root):
+    """A GIF whose comment is a page (a polyglot) under an upload's name: a picture, nosniff,
+    and a sandbox should anything open it as a document."""
+    picture = media_root / "images" / "2026" / "01" / "AAAAAAAAAAAAAAAAAAAAAA.gif"
+    picture.parent.mkdir(parents=True)
+    picture.write_bytes(b"GIF89a\x01\x00\x01\x00\x00\x00\x00!\xfe<script>alert(1)</script>")
+
+    served = get(edge, "/media/images/2026/01/AAAAAAAAAAAAAAAAAAAAAA.gif")
+
+    assert served.headers["Content-Type"] == "image/gif"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+
+
+# --- cookies never choose what the edge keeps ---------------------------------------------------
+
+
+@pytest.mark.parametrize("cookie", ["django_language=ar", "_ga=GA1.2.3; django_language=de"])
+def test_a_language_cookie_never_chooses_the_copy_readers_get(edge, origin, cookie):
+    """The issue's reproduction: a reader with the Arabic language cookie (or an editor who chose
+    German in the admin and logged out) asks first; the plain readers after them must get the
+    site's index, and one copy serves them all."""
+    make_blog(slug="wahl", title="Wahlabend", language="de")
+
+    first = get(edge, "/", Cookie=cookie)
+    plain = [get(edge, "/") for _ in range(3)]
+    browser_german = get(edge, "/", **{"Accept-Language": "de"})
+    blog = get(edge, "/wahl/", Cookie=cookie)
+
+    assert b'<html lang="en-gb" dir="ltr">' in first.body
+    assert [r.cache for r in plain] == ["HIT"] * 3
+    assert {r.body for r in plain} == {first.body}
+    assert browser_german.cache == "HIT" and browser_german.body == first.body
+    assert origin.count("/") == 1
+    assert b'<html lang="de" dir="ltr">' in blog.body
+
+
+class VaryOnCookie(http.server.BaseHTTPRequestHandler):
+    """An upstream whose public answers say they differ by cookie."""
+
+    vary = "Cookie"
+    seen = 0
+
+    def do_GET(self):
+        type(self).seen += 1
+        body = f"answer for {self.headers.get('Cookie', 'nobody')}".encode()
+        self.send_response(200)
+        self.send_header("Cache-Control", "public, max-age=60")
+        self.send_header("Vary", self.vary)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("vary", ["Cookie", "Accept-Encoding, Cookie", "cookie"])
+def test_an_answer_that_varies_on_a_cookie_is_never_stored(tmp_path, vary):
+    VaryOnCookie.vary, VaryOnCookie.seen = vary, 0
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), VaryOnCookie)
+    thread = threading.Thread(target=upstream.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = upstream.server_address
+        with EdgeCache(upstream=f"{host}:{port}", media_root=tmp_path) as cache:
+            replies = [
+                get(cache, "/page/", Cookie="theme=dark"),
+                get(cache, "/page/"),
+                get(cache, "/page/"),
+            ]
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+
+    assert [r.cache for r in replies] == ["MISS"] * 3
+    assert [r.body for r in replies] == [
+        b"answer for theme=dark",
+        b"answer for nobody",
+        b"answer for nobody",
+    ]
+    assert VaryOnCookie.seen == 3
+
+
+# --- the production recipe: each reader counts by their own address ------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def recipe_trusted_proxies() -> int:
+    """LIVEBLOG_TRUSTED_PROXIES as the README's production recipe sets it."""
+    section = README.read_text().split("\n## Production\n", 1)[1]
+    recipe = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    found = re.search(r"^export .*\bLIVEBLOG_TRUSTED_PROXIES=(\d+)", recipe, re.M)
+    assert found, "the README's production recipe does not set LIVEBLOG_TRUSTED_PROXIES"
+    return int(found[1])
+
+
+def log_in(edge, source: str, username: str, password: str) -> int:
+    """The admin's log-in form, as a browser at `source` fills it in (CSRF cookie and token)."""
+    form = get(edge, "/admin/login/", source=source)
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers["Set-Cookie"])[1]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)[1].decode()
+    body = urlencode(
+        {
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": token,
+            "next": "/admin/",
+        }
+    )
+    reply = get(
+        edge,
+        "/admin/login/",
+        method="POST",
+        body=body,
+        source=source,
+        Cookie=f"csrftoken={cookie}",
+        **{"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    return reply.status
+
+
+def test_behind_the_shipped_nginx_as_the_readme_sets_it_up_callers_count_apart(
+    edge, settings, django_user_model
+):
+    """The issue's reproduction, through nginx with the README's settings: one reader's API
+    requests throttled everyone, and wrong passwords for a made-up user locked every editor out
+    (every caller was nginx's address)."""
+    settings.LIVEBLOG_TRUSTED_PROXIES = recipe_trusted_proxies()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LIVEBLOG_API_ANON_RATE = "5/minute"
+    cache.clear()
+    django_user_model.objects.create_user("desk", password="right-horse-42", is_staff=True)
+    guesser, newsroom = "127.0.0.2", "127.0.0.3"
+
+    guesses = [log_in(edge, guesser, "nobody", "wrong") for _ in range(6)]
+    own = [log_in(edge, guesser, "desk", "wrong") for _ in range(6)]
+    editor = log_in(edge, newsroom, "desk", "right-horse-42")
+    # Distinct URLs: each reaches the app (the edge answers repeats from its copy).
+    polls = [get(edge, f"/api/blogs/?page_size={n}", source=guesser).status for n in range(1, 8)]
+    reader = get(edge, "/api/blogs/?page_size=20", source=newsroom).status
+
+    assert guesses[-1] == own[-1] == 429  # the guesser locked itself out
+    assert editor == 302  # and nobody else
+    assert polls[:5] == [200] * 5 and polls[-1] == 429
+    assert reader == 200
+    cache.clear()

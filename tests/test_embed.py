@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
+from liveblog.embed import EMBED_ENTRIES, EMBED_MAX_HEIGHT
 from liveblog.models import BlogStatus, EntryStatus
 from tests.factories import make_blog, make_entry
 
@@ -17,6 +18,12 @@ def blog():
     blog = make_blog(title="Election night", attribution="Agencies")
     make_entry(blog, headline="Polls close")
     return blog
+
+
+def directives(header: str) -> dict[str, str]:
+    """A Content-Security-Policy header as {directive: its sources}."""
+    pairs = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    return dict(pairs)
 
 
 def oembed(client, url: str, **params):
@@ -34,12 +41,18 @@ def test_only_the_embed_views_may_be_framed(client, blog, settings):
     entry_frame = client.get(f"/{blog.slug}/entries/{entry.pk}/embed/")
 
     assert page["X-Frame-Options"] == "DENY"
+    site_policy = directives(page["Content-Security-Policy"])
+    assert site_policy["frame-ancestors"] == "'none'"
     for response in (frame, again, entry_frame):
         assert response.status_code == 200
         assert not response.has_header("X-Frame-Options")
-        assert response["Content-Security-Policy"] == (
-            "frame-ancestors https://partner.example https://*.news.example"
-        )
+        policy = directives(response["Content-Security-Policy"])
+        # The whole policy, scripts and plugins included; only who may frame it differs.
+        assert policy["frame-ancestors"] == "https://partner.example https://*.news.example"
+        assert {k: v for k, v in policy.items() if k != "frame-ancestors"} == {
+            k: v for k, v in site_policy.items() if k != "frame-ancestors"
+        }
+        assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'"
     assert "Polls close" in frame.content.decode()
     assert frame["ETag"] and "public" in frame["Cache-Control"]
     assert client.get(f"/{blog.slug}/embed/", HTTP_IF_NONE_MATCH=frame["ETag"]).status_code == 304
@@ -145,3 +158,16 @@ def test_the_embed_code_on_the_blog_page_is_the_oembed_html(client, blog):
     )
 
     assert code == oembed(client, f"http://testserver/{blog.slug}/").json()["html"]
+
+
+def test_an_embedded_blog_shows_its_latest_updates_and_a_link_to_the_rest(client, blog):
+    for n in range(EMBED_ENTRIES + 3):
+        make_entry(blog, headline=f"Later {n}")
+
+    page = client.get(f"/{blog.slug}/embed/").content.decode()
+    code = oembed(client, f"http://testserver/{blog.slug}/").json()["html"]
+
+    assert page.count("<article") == EMBED_ENTRIES
+    assert f'data-page-size="{EMBED_ENTRIES}"' in page  # the live script keeps to it
+    assert f'class="button" href="http://testserver/{blog.slug}/">' in page  # the whole blog
+    assert f'data-max-height="{EMBED_MAX_HEIGHT}"' in code  # embed.js grows the frame so far

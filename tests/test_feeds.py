@@ -89,7 +89,7 @@ def test_sitemap_lists_public_blogs_and_published_entries(client):
     draft_blog = make_blog(status=BlogStatus.DRAFT)
     hidden = make_entry(draft_blog)
 
-    body = client.get("/sitemap.xml").content.decode()
+    body = "".join(sitemaps(client).values())
 
     assert f"http://testserver/{blog.slug}/</loc>" in body
     assert f"/entries/{entry.pk}/</loc>" in body
@@ -119,14 +119,54 @@ def test_feed_names_the_source_as_author_when_it_has_one(client):
     assert feed.find(f"{ATOM}author/{ATOM}name").text == "Agencies"
 
 
-def sitemap_urls(client) -> dict[str, dict[str, str]]:
-    tree = ET.fromstring(client.get("/sitemap.xml").content)
+def sitemaps(client) -> dict[str, str]:
+    """Every sitemap the index at /sitemap.xml lists: its address -> its XML."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    tree = ET.fromstring(index.content)
+    assert tree.tag == f"{SITEMAP}sitemapindex"
     found = {}
-    for url in tree.iter(f"{SITEMAP}url"):
-        found[url.find(f"{SITEMAP}loc").text] = {
-            child.tag.removeprefix(SITEMAP): child.text for child in url
-        }
+    for loc in tree.iter(f"{SITEMAP}loc"):
+        response = client.get(loc.text.removeprefix("http://testserver"))
+        assert response.status_code == 200, loc.text
+        found[loc.text] = response.content.decode()
     return found
+
+
+def sitemap_urls(client) -> dict[str, dict[str, str]]:
+    found = {}
+    for body in sitemaps(client).values():
+        for url in ET.fromstring(body).iter(f"{SITEMAP}url"):
+            found[url.find(f"{SITEMAP}loc").text] = {
+                child.tag.removeprefix(SITEMAP): child.text for child in url
+            }
+    return found
+
+
+def test_the_sitemap_index_pages_every_permalink_and_revalidates(client, settings, monkeypatch):
+    # Found on main: a long blog's sitemap stopped at its newest 10,000 entries (no index,
+    # ?p=2 a 404), with no Cache-Control and no conditional GET.
+    from liveblog import sitemaps as sitemaps_module
+
+    monkeypatch.setattr(sitemaps_module.EntrySitemap, "limit", 3)
+    blog = make_blog()
+    entries = [make_entry(blog) for _ in range(7)]
+
+    found = sitemaps(client)
+    listed = "".join(found.values())
+
+    assert len(found) == 1 + 3  # the blogs, and the entries in pages of 3
+    assert all(f"/entries/{entry.pk}/</loc>" in listed for entry in entries)
+    index = client.get("/sitemap.xml")
+    assert index["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
+    assert client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=index["ETag"]).status_code == 304
+    page = client.get("/sitemap-entries.xml?p=3")
+    assert (
+        client.get("/sitemap-entries.xml?p=3", HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 304
+    )
+    make_entry(blog)
+    assert client.get("/sitemap.xml", HTTP_IF_NONE_MATCH=index["ETag"]).status_code == 200
+    assert client.get("/sitemap-entries.xml?p=4").status_code == 404
 
 
 def test_sitemap_lastmod_is_the_last_reader_visible_change_and_closed_blogs_rest(client):

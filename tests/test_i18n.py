@@ -21,6 +21,7 @@ from django.utils import translation
 from liveblog import languages
 from liveblog.models import Blog
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = pytest.mark.django_db
 
@@ -120,24 +121,64 @@ def test_the_live_check_carries_no_language(client):
     assert "Content-Language" not in response.headers
 
 
-def test_the_index_speaks_the_readers_language_and_varies_on_it(client):
+@pytest.mark.parametrize(
+    "asks",
+    [
+        {"headers": {"accept-language": "de-DE,de;q=0.9"}},
+        {"headers": {"cookie": "django_language=ar"}},
+        {"headers": {"cookie": "django_language=de", "accept-language": "ar"}},
+    ],
+)
+def test_the_index_speaks_the_sites_language_whatever_the_reader_asks(client, asks):
+    """One copy for everyone: a shared cache keeps the index once (a reader's language cookie
+    once chose the language of the copy every reader then got)."""
     make_blog(slug="x", title="Wahlabend", language="de")
 
-    german = client.get("/", headers={"accept-language": "de-DE,de;q=0.9"})
-    english = client.get("/")
+    asked = client.get("/", **asks)
+    plain = client.get("/")
 
-    assert '<html lang="de" dir="ltr">' in german.content.decode()
-    assert "Alle Liveblogs" in german.content.decode()
-    assert "All live blogs" in english.content.decode()
-    assert "Accept-Language" in german["Vary"]
+    assert asked.content == plain.content
+    assert '<html lang="en-gb" dir="ltr">' in asked.content.decode()
+    assert "All live blogs" in asked.content.decode()
+    assert asked["Content-Language"] == "en-gb"
+    assert "Vary" not in asked or not {"accept-language", "cookie"} & {
+        part.strip().lower() for part in asked["Vary"].split(",")
+    }
 
 
-def test_the_404_page_speaks_the_readers_language(client):
-    response = client.get("/no-such-blog/", headers={"accept-language": "ar"})
+def test_a_blog_page_ignores_the_language_cookie(client):
+    make_blog(slug="wahl", title="Wahlabend", language="de")
+
+    response = client.get("/wahl/", headers={"cookie": "django_language=ar"})
+
+    assert '<html lang="de" dir="ltr">' in response.content.decode()
+    assert response["Content-Language"] == "de"
+
+
+def test_the_404_page_speaks_the_sites_language(client):
+    response = client.get(
+        "/no-such-blog/", headers={"accept-language": "ar", "cookie": "django_language=ar"}
+    )
 
     assert response.status_code == 404
-    assert '<html lang="ar" dir="rtl">' in response.content.decode()
-    assert "الصفحة غير موجودة" in response.content.decode()
+    assert '<html lang="en-gb" dir="ltr">' in response.content.decode()
+    assert "Page not found" in response.content.decode()
+
+
+def test_the_api_follows_accept_language_never_the_cookie(client):
+    german = client.get("/api/blogs/nope/", headers={"accept-language": "de"})
+    cookie = client.get("/api/blogs/nope/", headers={"cookie": "django_language=de"})
+
+    assert german["Content-Language"] == "de" and "Accept-Language" in german["Vary"]
+    assert cookie["Content-Language"] == "en-gb"
+    assert cookie.json()["detail"] != german.json()["detail"]
+
+
+def test_the_admin_still_follows_the_editors_choice(admin_client):
+    admin_client.cookies["django_language"] = "de"
+    html = admin_client.get("/admin/")
+
+    assert '<html lang="de"' in html.content.decode()
 
 
 def test_the_script_catalogue_has_arabic_plural_forms(client):
@@ -175,7 +216,8 @@ def test_the_sitemap_lists_a_storys_blogs_in_other_languages(client):
     arabic = make_blog(slug="asifa", language="ar")
     english.translations.add(german, arabic)
 
-    sitemap = page(client, "/sitemap.xml")
+    assert "/sitemap-blogs.xml</loc>" in page(client, "/sitemap.xml")  # the index
+    sitemap = page(client, "/sitemap-blogs.xml")
 
     storm = sitemap.split("<url>")[
         [n for n, part in enumerate(sitemap.split("<url>")) if "/storm/</loc>" in part][0]
@@ -416,7 +458,7 @@ def test_the_catalogues_hold_every_marked_string(tmp_path):
     """makemessages over the project finds no string the shipped .po files lack: a string
     added to a template, live.js or the admin without a translation fails here."""
     if shutil.which("xgettext") is None:
-        pytest.skip("makemessages needs GNU gettext's xgettext (apt-get install gettext)")
+        missing("makemessages needs GNU gettext's xgettext (apt-get install gettext)")
     for domain in DOMAINS:
         subprocess.run(
             [

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import ROOT, poll
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 
 pytestmark = [
     pytest.mark.browser,
@@ -239,7 +240,7 @@ def test_german_and_arabic_pages_have_no_axe_violations(
     browser, live_server, sturm, intikhabat, scheme
 ):
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
+        missing(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
     page = new_page(browser, color_scheme=scheme)
     page.add_init_script(path=str(AXE))
     paths = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from liveblog import stream
 from liveblog.models import Blog, BlogStatus, Change, ChangeKind, Entry, EntryStatus
-from tests.factories import make_blog, make_caption, make_entry, make_untimed_entry
+from tests.factories import make_blog, make_caption, make_entry, make_image, make_untimed_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +301,80 @@ def test_saves_and_pins_cost_a_fixed_number_of_queries(django_assert_num_queries
         other.pin()
         with django_assert_num_queries(15):
             entry.pin()
+
+
+def counted(blog: Blog) -> tuple[int, int]:
+    """What readers see of the blog, counted the slow way."""
+    seen = Entry.objects.due().for_blog(blog).filter(is_scheduled=False)
+    return seen.count(), seen.key_events().count()
+
+
+def test_the_blogs_counts_follow_every_write():
+    # The blog's counts are kept by the change log (no page or API answer counts entries).
+    blog = make_blog()
+    a = make_entry(blog, is_key_event=True)
+    b = make_entry(blog)
+    draft = make_entry(blog, status=EntryStatus.DRAFT, is_key_event=True)
+    steps = [
+        lambda: b.mark_key_event(),
+        lambda: a.mark_key_event(False),
+        lambda: b.unpublish(),
+        lambda: draft.publish(),
+        lambda: b.publish(),
+        lambda: a.pin(),
+        lambda: b.pin(),
+        lambda: make_caption(entry=a),
+        lambda: draft.delete(),
+        lambda: make_entry(blog, status=EntryStatus.DRAFT).delete(),
+        lambda: a.delete(),
+    ]
+    for step in steps:
+        step()
+        blog.refresh_from_db()
+        assert (blog.entry_count, blog.key_event_count) == counted(blog)
+    assert (blog.entry_count, blog.key_event_count) == (1, 1)
+
+
+def test_a_scheduled_entry_is_counted_when_it_falls_due():
+    blog = make_blog()
+    with time_machine.travel(timezone.now(), tick=False):
+        make_entry(blog, published_at=timezone.now() + datetime.timedelta(minutes=5))
+        blog.refresh_from_db()
+        assert blog.entry_count == 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=6), tick=False):
+        Entry.objects.announce_due(blog.pk)
+        blog.refresh_from_db()
+        assert (blog.entry_count, blog.key_event_count) == (1, 0) == counted(blog)
+
+
+def test_a_full_save_of_a_stale_blog_never_writes_back_its_counts():
+    blog = make_blog()
+    stale = Blog.objects.get(pk=blog.pk)
+    make_entry(blog)
+    stale.title = "Renamed"
+    stale.save()
+    blog.refresh_from_db()
+    assert blog.entry_count == 1 and blog.title == "Renamed"
+
+
+def test_what_an_entry_lacks_is_derived_on_save():
+    from liveblog.models import ATTENTION_REASONS
+
+    blog = make_blog()
+    entry = make_entry(blog, body="[Read more here.]()")
+    assert Entry.objects.needing_attention("lacks_link_address").get() == entry
+    caption = make_caption(entry=entry, image=make_image(alt_text=""))
+    entry.refresh_from_db()
+    assert entry.attention_reasons == [
+        ATTENTION_REASONS["lacks_link_address"],
+        ATTENTION_REASONS["lacks_picture_file"],
+        ATTENTION_REASONS["lacks_alt_text"],
+    ]
+    caption.image.alt_text = "Firefighters at the harbour"
+    caption.image.save()
+    entry.body = "[Read more here.](https://example.com/)"
+    entry.save()
+    entry.refresh_from_db()
+    assert entry.attention_reasons == [ATTENTION_REASONS["lacks_picture_file"]]
+    caption.delete()
+    assert not Entry.objects.needing_attention().exists()

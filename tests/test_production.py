@@ -63,6 +63,19 @@ def test_production_settings_are_https_only_and_proxy_aware():
     )
 
 
+def test_the_language_cookie_is_secure_and_same_site_in_production():
+    code = (
+        "from django.test import Client\n"
+        "response = Client(HTTP_HOST='example.com').post("
+        "'/i18n/setlang/', {'language': 'de', 'next': '/'}, secure=True)\n"
+        "cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]\n"
+        "print(response.status_code, bool(cookie['secure']), cookie['samesite'], cookie.value)"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "302 True Lax de"
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_python("print(settings.SECRET_KEY)", DJANGO_SECRET_KEY="")
     assert result.returncode != 0
@@ -71,6 +84,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_development_defaults_stay_plain_http(settings):
     assert not settings.SESSION_COOKIE_SECURE
+    assert not settings.LANGUAGE_COOKIE_SECURE and settings.LANGUAGE_COOKIE_SAMESITE == "Lax"
     assert not settings.SECURE_SSL_REDIRECT
     assert settings.SECURE_HSTS_SECONDS == 0
 
@@ -86,6 +100,38 @@ def test_gunicorn_config_reads_workers_and_bind_from_the_environment(monkeypatch
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert config["workers"] == 5
     assert config["bind"] == ["0.0.0.0:9000"]
+
+
+class FakeArbiter:
+    """What gunicorn's when_ready hook reads of its server: the worker count and the log."""
+
+    def __init__(self, workers: int):
+        self.cfg = type("Config", (), {"workers": workers})()
+        self.warnings: list[str] = []
+        self.log = self
+        self.warning = lambda message, *args: self.warnings.append(message % args)
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "warned"), [(2, False, True), (1, False, False), (4, True, False)]
+)
+def test_gunicorn_says_at_start_that_without_redis_throttles_count_per_worker(
+    settings, workers, redis, warned
+):
+    if redis:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/3",
+            }
+        }
+    arbiter = FakeArbiter(workers)
+
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))["when_ready"](arbiter)
+
+    assert bool(arbiter.warnings) == warned
+    if warned:
+        assert "No REDIS_URL: each of the 2 workers keeps its own cache" in arbiter.warnings[0]
 
 
 @pytest.mark.slow

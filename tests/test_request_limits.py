@@ -164,3 +164,57 @@ def test_nesting_depth_counts_brackets_a_parser_would_open(opened, text):
     data = ("[" * opened + text).encode()
     assert nesting_depth(data) >= opened
     assert nesting_depth(text.encode()) >= 0
+
+
+# --- chunked bodies: refused, never read as empty ----------------------------------------------
+
+
+def test_a_chunked_body_is_refused_with_411_in_the_apis_shape(api_editor_client, entry_url):
+    response = api_editor_client.patch(
+        entry_url,
+        json.dumps({"headline": "Changed"}),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+
+    assert response.status_code == 411
+    assert response.json()["code"] == "length_required"
+    assert "Content-Length" in response.json()["detail"]
+
+
+def test_a_chunked_body_sent_for_real_is_refused_not_ignored(live_server, django_user_model):
+    """Over a socket, as curl sends one (`-H 'Transfer-Encoding: chunked'`): it was answered as
+    if the body were empty (a 400 naming every field as missing, or worse, a 2xx)."""
+    import http.client
+
+    from rest_framework.authtoken.models import Token
+
+    from liveblog.models import Entry
+
+    user = django_user_model.objects.create_superuser("chunky", password="pw")
+    token = Token.objects.create(user=user).key
+    blog = make_blog(slug="chunked")
+    host, port = live_server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request(
+            "POST",
+            f"/api/blogs/{blog.slug}/entries/",
+            body=iter([b'{"headline": "Sent in ', b'chunks", "status": "published"}']),
+            headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+            encode_chunked=True,
+        )
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        conn.close()
+
+    assert response.status == 411 and answer["code"] == "length_required"
+    assert not Entry.objects.filter(blog=blog).exists()
+
+
+def test_a_chunked_form_outside_the_api_is_a_plain_411(client):
+    response = client.post("/admin/login/", {"username": "x"}, HTTP_TRANSFER_ENCODING="chunked")
+
+    assert response.status_code == 411
+    assert response["Content-Type"].startswith("text/plain")

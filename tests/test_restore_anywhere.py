@@ -135,3 +135,17 @@ def test_after_a_restore_blogs_entries_and_pictures_are_made_at_once(
     assert picture.status_code == 201, picture.content
     assert Entry.objects.filter(blog__slug="new-one").count() == 1
     assert Image.objects.filter(alt_text="A square").exists()
+
+
+def test_restoring_the_same_document_again_finds_the_blog_it_made(tmp_path):
+    original = make_blog(slug="storm", title="Storm")
+    make_entry(original, headline="First")
+    backup_of(original, tmp_path)
+    original.delete()
+
+    first = run_import(tmp_path / "storm.json")
+    again = run_import(tmp_path / "storm.json")
+
+    assert "blogs 1 created" in first
+    assert "blogs 1 unchanged" in again and "refused" not in again
+    assert Blog.objects.filter(slug="storm").count() == 1

@@ -159,3 +159,24 @@ def test_the_live_preview_applies_the_servers_url_policy(csp_page, live_server, 
         shown[url] = link.get_attribute("href") if link.count() else ""
     assert shown == {url: body.safe_url(url) for url in cases}
     assert page.evaluate("window.__violations") == []
+
+
+def test_the_browsable_apis_log_out_works_under_the_policy(csp_page, live_server, db):
+    """DRF's own "Log out" is an inline onclick, which the policy blocks: the session stayed."""
+    page = csp_page
+    get_user_model().objects.create_superuser("chief", password=PASSWORD)
+    page.goto(live_server.url + "/api/auth/login/?next=/api/blogs/")
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", PASSWORD)
+    page.click("#submit-id-submit")
+    page.wait_for_url("**/api/blogs/")
+    assert "onclick" not in page.content()
+
+    page.click("a.dropdown-toggle")
+    page.click("button:has-text('Log out')")
+    page.wait_for_load_state("networkidle")
+
+    assert page.evaluate("window.__violations") == []
+    assert not [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    page.goto(live_server.url + "/api/blogs/")
+    assert page.locator("a", has_text="Log in").count() == 1

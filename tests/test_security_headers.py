@@ -79,3 +79,15 @@ def test_each_fixed_policy_is_built_once(client, api_client, monkeypatch):
     assert built == ["site", "api"]
     assert len({r["Content-Security-Policy"] for r in pages}) == 1
     assert len({r["Content-Security-Policy"] for r in answers}) == 1
+
+
+@pytest.mark.parametrize("logout", ["/admin/logout/", "/api/auth/logout/"])
+def test_a_log_out_clears_what_the_site_kept_in_the_browser(admin_client, logout):
+    """The live desk keeps an unsaved composer in localStorage: it goes with the editor."""
+    assert "Clear-Site-Data" not in admin_client.get("/admin/")
+
+    response = admin_client.post(logout)
+
+    assert response.status_code in (200, 302)
+    assert response["Clear-Site-Data"] == '"storage"'
+    assert "_auth_user_id" not in admin_client.session

@@ -18,6 +18,7 @@ from standardwebhooks import Webhook
 
 from liveblog.distribution.models import Endpoint
 from tests.factories import make_blog, make_entry
+from tests.needs import missing
 from tests.stubs import Recorder
 from tests.test_gunicorn_pollers import database_url, redis_url
 
@@ -112,14 +113,13 @@ def test_two_db_workers_deliver_in_order(postgres):
 
 
 def test_rq_worker_delivers(postgres):
-    pytest.importorskip("django_tasks_rq", reason="the [rq] extra is not installed")
-    redis = redis_url()
-    if redis is None:
-        pytest.skip("the RQ backend needs Redis (none answers at REDIS_URL)")
-    queue_url = redis.rsplit("/", 1)[0] + "/4"
-    import redis as redis_client
-
-    redis_client.Redis.from_url(queue_url).flushdb()
+    try:
+        import django_tasks_rq  # noqa: F401
+    except ImportError:
+        missing('the RQ backend: pip install -e ".[rq]" (make test installs it)')
+    queue_url = redis_url()
+    if queue_url is None:
+        missing("the RQ backend needs Redis: apt-get install redis-server (none at REDIS_URL)")
     env = environment(postgres, LIVEBLOG_TASKS_BACKEND="rq", LIVEBLOG_TASKS_REDIS_URL=queue_url)
     blog = make_blog()
     with Recorder() as receiver:

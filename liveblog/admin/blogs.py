@@ -11,8 +11,8 @@ from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
     EditorialAdmin,
+    ValidWidgetsMixin,
     badge,
-    count_of,
     entry_changelist_url,
     in_zone,
     verb_action,
@@ -21,7 +21,7 @@ from liveblog.desk import views as desk_views
 from liveblog.models import ATTENTION_REASONS, Blog, BlogStatus, Caption, Entry
 
 
-class HeroCaptionInline(admin.TabularInline):
+class HeroCaptionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Caption
     fk_name = "blog"
     fields = ["image", "text"]
@@ -157,21 +157,11 @@ class BlogAdmin(EditorialAdmin):
         # The live desk of each blog: admin/liveblog/blog/<id>/desk/ (liveblog/desk/views.py).
         return desk_views.urls() + super().get_urls()
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                entry_count=count_of(Entry.objects.all(), "blog"),
-                key_event_count=count_of(Entry.objects.key_events(), "blog"),
-            )
-        )
-
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, blog: Blog):
         return badge(blog.status, blog.get_status_display())
 
-    @admin.display(description=_("entries"), ordering="entry_count")
+    @admin.display(description=_("published entries"), ordering="entry_count")
     def entry_count(self, blog: Blog):
         return format_html(
             '<a href="{}">{}</a>', entry_changelist_url(blog__id__exact=blog.pk), blog.entry_count
@@ -202,7 +192,9 @@ class BlogAdmin(EditorialAdmin):
             return _("Save the blog first, then add entries.")
         counts = ", ".join(
             [
-                ngettext("%(count)s entry", "%(count)s entries", blog.entry_count)
+                ngettext(
+                    "%(count)s published entry", "%(count)s published entries", blog.entry_count
+                )
                 % {"count": blog.entry_count},
                 ngettext("%(count)s key event", "%(count)s key events", blog.key_event_count)
                 % {"count": blog.key_event_count},

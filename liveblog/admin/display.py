@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.contrib.admin.utils import model_ngettext
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -13,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from liveblog.forms import HiddenInitialInput
 from liveblog.models import Caption
 
 # Short text boxes in inline rows: the admin's default (48em wide, 10 rows) pushes a row's last
@@ -94,7 +96,41 @@ def verb_action(
     return action
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """The admin's autocomplete with a valid first option: HTML wants a required single select
+    to start with an empty-valued option, and an option to have text. Select2 takes the empty
+    option as its placeholder, so editors see no difference."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        options = groups[0][1]
+        if options and options[0]["value"] == "":
+            options[0]["label"] = EMPTY_CHOICE
+        elif not self.allow_multiple_selected:
+            options.insert(0, self.create_option(name, "", EMPTY_CHOICE, False, 0))
+        return groups
+
+
+EMPTY_CHOICE = "---------"  # what Django's plain selects show for "none chosen"
+
+
+class ValidWidgetsMixin:
+    """Form widgets that pass the HTML checker, for every admin and inline of the project."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and field.show_hidden_initial:
+            field.hidden_widget = HiddenInitialInput
+        return field
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            using = kwargs.get("using")
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=using)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class EditorialAdmin(ValidWidgetsMixin, SimpleHistoryAdmin):
     """History (who changed what, old and new values, restore) plus actions running verbs."""
 
     def run_verb(

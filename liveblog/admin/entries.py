@@ -22,6 +22,7 @@ from liveblog import forms
 from liveblog.admin.display import (
     INLINE_TEXT,
     EditorialAdmin,
+    ValidWidgetsMixin,
     badge,
     count_of,
     in_zone,
@@ -31,7 +32,7 @@ from liveblog.desk import forms as desk_forms
 from liveblog.models import ATTENTION_REASONS, Blog, Caption, Correction, Entry, EntryStatus
 
 
-class CaptionInline(admin.TabularInline):
+class CaptionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Caption
     fk_name = "entry"
     fields = ["image", "text", "position"]
@@ -60,7 +61,7 @@ class CorrectionFormSet(BaseInlineFormSet):
             )
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ValidWidgetsMixin, admin.TabularInline):
     model = Correction
     formset = CorrectionFormSet
     fields = ["created_at", "text", "author"]
@@ -158,7 +159,11 @@ class EntryAdmin(EditorialAdmin):
     ]
     list_select_related = ["blog"]
     search_fields = ["headline", "body"]
-    ordering = ["-is_pinned", "-sort_key", "-id"]
+    # By time, newest first: a blog's list reads entry_blog_sort_idx in order (the pinned
+    # entry is marked in its column rather than sorted first, which no index serves).
+    ordering = ["-sort_key", "-id"]
+    # No count of every entry of every blog under a filtered list's count.
+    show_full_result_count = False
     autocomplete_fields = ["blog"]
     formfield_overrides = {
         models.DateTimeField: {
@@ -281,7 +286,6 @@ class EntryAdmin(EditorialAdmin):
         return (
             super()
             .get_queryset(request)
-            .with_attention()
             .annotate(image_count=count_of(Caption.objects.all(), "entry"))
         )
 

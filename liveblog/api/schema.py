@@ -1,8 +1,15 @@
 """OpenAPI generation: every operation documents the error answers it can give, and every input
-is described as strictly as the API checks it."""
+is described as strictly as the API checks it.
+
+Generated clients (openapi-python-client, tests/test_api_client.py) use the schema as it is:
+each operation names one request content type (JSON; multipart only where a file is uploaded),
+nullable fields say so, conditional reads declare If-None-Match and If-Modified-Since, writes
+If-Match.
+"""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
 from liveblog.api.errors import ErrorSerializer
@@ -45,7 +52,40 @@ HEADERS = {
 }
 
 
+CONDITIONAL_GET_HEADERS = [
+    {
+        "in": "header",
+        "name": "If-None-Match",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The ETag you last read: 304 without a body while it still matches.",
+    },
+    {
+        "in": "header",
+        "name": "If-Modified-Since",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The Last-Modified you last read (HTTP date): 304 while nothing changed.",
+    },
+]
+
+
 class ApiSchema(AutoSchema):
+    def map_parsers(self) -> list[str]:
+        """One request content type per operation, so a generated client sends what the schema
+        names: multipart/form-data where a file is uploaded, JSON everywhere else. (The API
+        still parses forms too: the browsable API posts them.)"""
+        offered = super().map_parsers()
+        wanted = "multipart/form-data" if self.uploads_a_file() else "application/json"
+        return [wanted] if wanted in offered else offered[:1]
+
+    def uploads_a_file(self) -> bool:
+        fields = getattr(self.get_request_serializer(), "fields", {})
+        return any(
+            isinstance(field, serializers.FileField) and not field.read_only
+            for field in fields.values()
+        )
+
     def get_auth(self):
         auths = super().get_auth()
         # Reads need no credentials (ReadOrModelPermissions), like IsAuthenticatedOrReadOnly;
@@ -64,6 +104,9 @@ class ApiSchema(AutoSchema):
             # lookup_value_regex makes numeric ids strings with a pattern; they are integers.
             if parameter["in"] == "path" and parameter["schema"].get("pattern") == "^[0-9]+$":
                 parameter["schema"] = {"type": "integer", "minimum": 1}
+        if self.is_conditional_get():
+            named = {(p["in"], p["name"]) for p in parameters}
+            parameters += [p for p in CONDITIONAL_GET_HEADERS if ("header", p["name"]) not in named]
         return parameters
 
     def _get_response_bodies(self, direction="response"):

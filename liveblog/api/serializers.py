@@ -298,7 +298,7 @@ class EntrySerializer(serializers.ModelSerializer):
     body = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text=body_markup.HELP_TEXT,
+        help_text=body_markup.API_HELP_TEXT,
         style={"base_template": "textarea.html"},
     )
     blocks = serializers.SerializerMethodField(

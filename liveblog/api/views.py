@@ -2,8 +2,7 @@
 caller; validators and preconditions come from liveblog.freshness."""
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, ProtectedError, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, ProtectedError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -106,15 +105,9 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse(body, status=404)
 
 
-def with_counts(blogs):
-    """Annotate reader counts (two subqueries) and whether entries fell due (freshness)."""
-    published = Entry.objects.published().filter(blog=OuterRef("pk")).order_by().values("blog")
-    blogs = blogs.annotate(
-        entry_count=Coalesce(Subquery(published.annotate(n=Count("pk")).values("n")), 0),
-        key_event_count=Coalesce(
-            Subquery(published.filter(is_key_event=True).annotate(n=Count("pk")).values("n")), 0
-        ),
-    )
+def with_state(blogs):
+    """Blogs with what their state needs (whether entries fell due: freshness); their counts
+    are the blog's own, kept by the change log."""
     return freshness.with_overdue(blogs)
 
 
@@ -146,7 +139,7 @@ class BlogViewSet(ApiView, viewsets.ModelViewSet):
     def get_queryset(self):
         # The translations' slugs: one more query for the page of blogs.
         translations = Prefetch("translations", queryset=Blog.objects.only("id", "slug"))
-        return with_counts(blogs_for(self.request)).prefetch_related(hero_prefetch(), translations)
+        return with_state(blogs_for(self.request)).prefetch_related(hero_prefetch(), translations)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -192,7 +185,7 @@ class BlogEntryViewSet(
 
     @cached_property
     def blog(self) -> Blog:
-        blogs = with_counts(blogs_for(self.request))
+        blogs = with_state(blogs_for(self.request))
         return get_object_or_404(blogs, slug=self.kwargs["blog_slug"])
 
     def get_queryset(self):

@@ -58,14 +58,14 @@ class Payloads:
     @cached_property
     def blog_data(self) -> dict:
         from liveblog.api.serializers import BlogSerializer
-        from liveblog.api.views import hero_prefetch, with_counts
+        from liveblog.api.views import hero_prefetch, with_state
 
         if not self.blog.is_public:
             # Taken off the site: that it happened, and nothing of what readers no longer see.
             return {"id": self.blog.pk, "slug": self.blog.slug, "status": self.blog.status}
         translations = Prefetch("translations", queryset=Blog.objects.only("id", "slug"))
         blog = (
-            with_counts(Blog.objects.filter(pk=self.blog.pk))
+            with_state(Blog.objects.filter(pk=self.blog.pk))
             .prefetch_related(hero_prefetch(), translations)
             .get()
         )

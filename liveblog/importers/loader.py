@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import body as body_markup
-from liveblog import renditions
-from liveblog.importers.bundle import Bundle, BundleError, file_sha256, picture_size
+from liveblog import renditions, uploads
+from liveblog.importers.bundle import Bundle, BundleError, file_sha256, inspect_picture
 from liveblog.importers.bundle import safe_media_name as is_safe_media_name
 from liveblog.importers.document import check_document
 from liveblog.importers.fields import (
@@ -258,7 +258,15 @@ class FileResult:
 
 class Files:
     """Picture files a backup brings: read from its bundle and checked, written to storage (not
-    in a dry run), and removed again if the file's transaction does not commit."""
+    in a dry run) exactly as an upload is stored, and removed again if the file's transaction
+    does not commit.
+
+    A bundle's file name is only where to find the file in the bundle. Storage keeps it under a
+    name an upload would have had (images/<yyyy>/<mm>/<random>.<its real format's extension>):
+    the bundle's own name when it is such a name for this very format and free (so a restored
+    backup exports to the same bytes), a new random one otherwise. A bundle naming its picture
+    `images/evil.html` cannot have it served as a page.
+    """
 
     def __init__(self, bundle: Bundle | None, *, dry_run: bool):
         self.bundle, self.dry_run = bundle, dry_run
@@ -267,24 +275,32 @@ class Files:
     def store(self, name: str, sha256: str) -> tuple[str, int, int] | None:
         """(storage name, width, height) of the picture, or None when the document names a file
         it does not bring (a plain JSON export) and storage does not hold that very file."""
-        if self._holds(name, sha256):
-            with default_storage.open(name, "rb") as handle:
-                return name, *picture_size(handle.read(), name)
+        if (held := self._held(name, sha256)) is not None:
+            return name, *held
         if self.bundle is None:
             return None
-        content, width, height = self.bundle.picture(name, sha256)
+        content, extension, width, height = self.bundle.picture(name, sha256)
         if self.dry_run:
             return name, width, height
+        if not uploads.is_upload_name(name, extension) or default_storage.exists(name):
+            name = uploads.image_upload_to(None, f"picture.{extension}")
         max_length = Image._meta.get_field("file").max_length
         stored = default_storage.save(name, ContentFile(content), max_length=max_length)
         self.written.append(stored)
         return stored, width, height
 
-    def _holds(self, name: str, sha256: str) -> bool:
-        if not default_storage.exists(name):
-            return False
+    def _held(self, name: str, sha256: str) -> tuple[int, int] | None:
+        """(width, height) if storage holds this very picture under this name, and
+        the name is one an upload of its format has (a file stored under any other name, by
+        whatever wrote it, is never linked)."""
+        if not uploads.UPLOAD_NAME.fullmatch(name) or not default_storage.exists(name):
+            return None
         with default_storage.open(name, "rb") as handle:
-            return file_sha256(handle.read()) == sha256
+            content = handle.read()
+        if file_sha256(content) != sha256:
+            return None
+        extension, width, height = inspect_picture(content, name)
+        return (width, height) if uploads.is_upload_name(name, extension) else None
 
     def discard(self) -> None:
         for name in self.written:
@@ -551,7 +567,7 @@ def load_document(
     plans = _entry_plans(document["entries"], users, origin)
     pictures = _picture_plan(document, origin)
 
-    blog, renamed = _find_blog(document, source_name, sidecar, origin, slug_taken)
+    blog, renamed = _find_blog(document, source_name, sidecar, origin, slug_taken, values_hash)
     overwrite = overwrite or slug_taken == REPLACE
     now = timezone.now()
     is_new = blog is None
@@ -636,9 +652,19 @@ def _field_refusal(error: ValidationError, origin: Origin, document: dict) -> Re
 
 
 def _find_blog(
-    document: dict, source_name: str, sidecar: dict, origin: Origin, slug_taken: str
+    document: dict,
+    source_name: str,
+    sidecar: dict,
+    origin: Origin,
+    slug_taken: str,
+    values_hash: str,
 ) -> tuple[Blog | None, str]:
-    """The blog the document updates (None: a new one), and the slug a renamed one takes."""
+    """The blog the document updates (None: a new one), and the slug a renamed one takes.
+
+    Found by natural keys: the source file the blog was imported from; or, at the document's
+    address, the blog an import of this same document made (its fields' fingerprint, kept as
+    `import_hash`): re-running a restore, or two running at once, updates that blog rather than
+    refusing it. Any other blog at that address is refused, replaced or left beside."""
     slug = sidecar.get("slug") or document.get("slug")
     # The exclude() repeats the partial index's condition so SQLite can use the index.
     # Locked: a concurrent import, editor or poller-visible change waits until this file is in.
@@ -653,6 +679,8 @@ def _find_blog(
         return None, ""
     if sidecar.get("slug") and blog.source_name in ("", source_name):
         return blog, ""  # a text seed's sidecar gives the address of a blog made here
+    if blog.import_hash == values_hash and blog.source_name in ("", source_name):
+        return blog, ""  # this document made it
     if slug_taken == REPLACE:
         return blog, ""
     if slug_taken == RENAME:
@@ -1070,9 +1098,45 @@ def _load_entries(
     for index, entry in enumerate(matched):
         if entry is None and (entry := leftover_by_order.pop(plans[index].order, None)):
             matched[index] = existing.pop(entry.import_key)
-    creates, updates, new_captions, replaced = [], [], [], []
     pins: dict[str, bool] = {}  # import key -> the pin the document gives it
-    for plan, keys, entry in zip(plans, image_keys, matched, strict=True):
+    pinned_one = [False]  # a new blog's one pinned entry is written pinned
+    reason = f"import {blog.source_name or blog.slug}"
+    rows = list(zip(plans, image_keys, matched, strict=True))
+    # In chunks, oldest first (the document lists the newest first): entries are written as if
+    # one by one, so ties in stream order keep their order by id (a restored backup exports
+    # them in the same order again), and a long blog's entries, pictures and history rows are
+    # never all in memory at once. One transaction all the same: the file is all or nothing.
+    for first in reversed(range(0, len(rows), WRITE_CHUNK)):
+        _load_chunk(
+            blog,
+            rows[first : first + WRITE_CHUNK],
+            images,
+            overwrite=overwrite,
+            tally=tally,
+            is_new=is_new,
+            pins=pins,
+            pinned_one=pinned_one,
+            reason=reason,
+        )
+    _load_pins(blog, pins)
+
+    # Entries the source no longer has: drop the untouched ones, keep what editors changed.
+    for entry in existing.values():
+        if entry.content_hash() != entry.import_hash and not overwrite:
+            tally.add("entries", "kept")
+            tally.notes.append(
+                f"entry {entry.pk} “{entry.headline}”: gone from the source, kept (edited)"
+            )
+        else:
+            entry.delete()
+            tally.add("entries", "deleted")
+
+
+def _load_chunk(blog, rows, images, *, overwrite, tally, is_new, pins, pinned_one, reason) -> None:
+    """Write one chunk of the document's entries (plan, image keys, the entry found), with
+    their pictures' captions, authors and corrections, through the models' bulk paths."""
+    creates, updates, new_captions, replaced = [], [], [], []
+    for plan, keys, entry in rows:
         if plan.pinned is not None:
             pins[plan.key] = plan.pinned
         placed = [(at, block, key) for (at, block), key in zip(plan.placed, keys, strict=True)]
@@ -1089,10 +1153,10 @@ def _load_entries(
             # Imported entries keep the source's time: when the backup says it last changed,
             # else its own time (none for an untimed entry).
             entry.changed_at = plan.changed_at or entry.published_at
-            if is_new and plan.pinned and not any(e.is_pinned for e, _, _ in creates):
+            if is_new and plan.pinned and not pinned_one[0]:
                 # A new blog has no other pin to displace: the entry is written pinned, as
                 # the backup has it (a pin through the verb would date it now).
-                entry.is_pinned = True
+                entry.is_pinned = pinned_one[0] = True
             creates.append((entry, placed, plan))
             tally.add("entries", "created")
             continue
@@ -1129,9 +1193,6 @@ def _load_entries(
         new_captions += [(entry, placed)]
         tally.add("entries", "updated")
 
-    reason = f"import {blog.source_name or blog.slug}"
-    # Oldest first, as if written one by one: entries tied in stream order keep their order by
-    # id, which a restored backup then exports in the same order again.
     created = [entry for entry, _, _ in reversed(creates)]
     Entry.objects.bulk_write(
         blog,
@@ -1146,32 +1207,22 @@ def _load_entries(
     placements += [(entry.pk, placed) for entry, placed in new_captions]
     captions = [
         Caption(
-            blog=blog,
+            blog_id=blog.pk,
             entry_id=entry_id,
-            image=images[key],
+            image_id=images[key].pk,
             text=block["caption"],
             position=position,
         )
         for entry_id, placed in placements
         for position, block, key in placed
     ]
-    Caption.objects.bulk_place(captions, reason=reason)
+    Caption.objects.bulk_add(captions, reason=reason)
     tally.add("captions", "created", len(captions))
+    if placements:  # what the written entries lack follows their pictures
+        Entry.objects.filter(pk__in=[pk for pk, _ in placements]).refresh_attention()
     written = [(entry.pk, plan) for entry, _, plan in creates]
     written += [(entry.pk, plan) for entry, plan in updates]
     _load_people(written, reason)
-    _load_pins(blog, pins)
-
-    # Entries the source no longer has: drop the untouched ones, keep what editors changed.
-    for entry in existing.values():
-        if entry.content_hash() != entry.import_hash and not overwrite:
-            tally.add("entries", "kept")
-            tally.notes.append(
-                f"entry {entry.pk} “{entry.headline}”: gone from the source, kept (edited)"
-            )
-        else:
-            entry.delete()
-            tally.add("entries", "deleted")
 
 
 def _people_changed(entry: Entry, plan: EntryPlan) -> bool:
@@ -1203,6 +1254,8 @@ def _load_people(written: list[tuple[int, EntryPlan]], reason: str) -> None:
         )
 
 
+# How many entries an import writes at a time (their instances, pictures and history rows).
+WRITE_CHUNK = 2_000
 # What an import writes of an entry it updates (Entry.objects.bulk_write adds what derives
 # from them, and the bookkeeping).
 ENTRY_IMPORT_FIELDS = [

@@ -253,11 +253,15 @@ def read_text(text: str, *, warnings: list | None = None, lines: dict | None = N
     return document
 
 
+LINE_RE = re.compile(r"^[^\n]*$", re.MULTILINE)
+
+
 def _groups(text: str) -> list[list[tuple[int, str]]]:
     """Runs of non-blank lines as (line number, cleaned text); leading bullets keep their mark."""
     groups, current = [], []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = clean(raw)
+    # Line by line without a list of every raw line: a long blog's text is read once.
+    for number, match in enumerate(LINE_RE.finditer(text), start=1):
+        line = clean(match.group())
         if line:
             current.append((number, line))
         elif current:

@@ -1,8 +1,13 @@
 """Template helpers for the public pages. None of them run queries."""
 
-from django import template
+import datetime
 
-from liveblog import body, renditions
+from django import template
+from django.conf import settings
+
+from liveblog import body, renditions, structured_data
+from liveblog import embed as embed_module
+from liveblog.models import Blog, Entry
 
 register = template.Library()
 
@@ -31,6 +36,67 @@ def rendition(image, width: int) -> str:
     if not image or not image.has_file:
         return ""
     return renditions.rendition_url(image, int(width))
+
+
+@register.filter
+def machine_time(moment: datetime.datetime | datetime.date | None) -> str:
+    """A moment for a `datetime` attribute: ISO 8601 in UTC to the second. Django's `date:'c'`
+    writes microseconds, which HTML's time grammar does not allow (at most three digits)."""
+    if not moment:
+        return ""
+    if not isinstance(moment, datetime.datetime):
+        return moment.isoformat()
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+@register.filter
+def summary(blog: Blog) -> str:
+    """A blog's description for search results and cards, never empty: its standfirst, else
+    its first key point, else its intro's first paragraph, else its title."""
+    candidates = [blog.standfirst, *blog.key_points[:1], *blog.intro_paragraphs()[:1], blog.title]
+    text = next(" ".join(text.split()) for text in candidates if text and text.strip())
+    return text if len(text) <= 300 else text[:299].rsplit(" ", 1)[0] + "…"
+
+
+@register.filter
+def published_time(item: Blog | Entry) -> datetime.datetime | None:
+    """When a blog (through `stream.with_coverage()`) or an entry was first published."""
+    if isinstance(item, Blog):
+        return structured_data.published_at(item)
+    return item.published_at
+
+
+@register.filter
+def modified_time(item: Blog | Entry) -> datetime.datetime | None:
+    """When readers last saw a blog (through `stream.with_coverage()`) or an entry change."""
+    if isinstance(item, Blog):
+        return structured_data.changed_at(item)
+    return item.changed_at
+
+
+@register.filter
+def source_updated_day(blog: Blog) -> datetime.date | None:
+    """The day the source says it was last updated, if its text reads as a date."""
+    moment = structured_data.source_date(blog, blog.source_updated)
+    return moment.date() if moment else None
+
+
+@register.simple_tag
+def embed_entry_count() -> int:
+    """How many updates an embedded blog shows (its script keeps to it as updates arrive)."""
+    return embed_module.EMBED_ENTRIES
+
+
+@register.filter
+def latest_for_embed(entries: list) -> list:
+    return list(entries)[: embed_module.EMBED_ENTRIES]
+
+
+@register.simple_tag
+def site_name() -> str:
+    return settings.LIVEBLOG_SITE_NAME
 
 
 @register.filter

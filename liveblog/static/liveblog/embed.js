@@ -1,6 +1,8 @@
 /* For partner pages embedding a live blog: sizes each embedded blog's iframe to the height its
  * content reports (frame.js inside the frame), so the blog reads as part of the page with no
- * inner scroll bar. Load it once per page, after or before the iframes. */
+ * inner scroll bar, up to the iframe's data-max-height (2400 px unless it says): past that the
+ * frame scrolls inside, ending with a link to the whole blog. Load it once per page, after or
+ * before the iframes. */
 (function () {
   "use strict";
 
@@ -8,6 +10,7 @@
   window.liveblogEmbedReady = true;
   const script = document.currentScript;
   const origin = script ? new URL(script.src, window.location.href).origin : null;
+  const MAX_HEIGHT = 2400;
 
   function frames() {
     return Array.from(document.querySelectorAll("iframe[data-liveblog-embed]"));
@@ -32,7 +35,8 @@
     if (origin && event.origin !== origin) return;
     frames().forEach((frame) => {
       if (frame.contentWindow === event.source) {
-        frame.style.height = Math.max(50, Math.ceil(data.height)) + "px";
+        const most = Number(frame.dataset.maxHeight) || MAX_HEIGHT;
+        frame.style.height = Math.min(most, Math.max(50, Math.ceil(data.height))) + "px";
       }
     });
   });

@@ -12,7 +12,13 @@
  *   sending If-None-Match so an unchanged blog costs a 304. When the revision moves it fetches
  *   what changed since its own revision: new entries wait behind a "N new updates" button so
  *   nothing moves under the reader (an embedded blog shows them at once); edits and removals are
- *   applied in place, and the header (status, "last updated") is redrawn from the server's copy.
+ *   applied in place, and the header (status, "last updated") is redrawn from the server's copy;
+ * - the reader stays in control of what moves (WCAG 2.2): "Pause live updates" stops polling,
+ *   edits, notices and the ticking of relative times until resumed (remembered per browser);
+ *   an edit or removal of an entry the reader is looking at waits until it is out of view or
+ *   the reader asks for the new updates, so nothing shifts under their eyes; revealed entries
+ *   are announced through a role="log" region; while the tab is hidden its title counts the
+ *   new updates; "Use my time zone" shows times in the reader's zone instead of the blog's.
  *
  * Every sentence shown goes through gettext/ngettext with %(name)s placeholders, so Django's
  * JavaScript catalogue can translate it; without one they read as written.
@@ -31,6 +37,31 @@
   const dataset = root ? root.dataset : {};
   const oldestFirst = dataset.order === "oldest";
   const embedded = dataset.embed === "1";
+  const pauseButton = document.getElementById("live-pause");
+  const zoneButton = document.getElementById("zone-switch");
+
+  /* The reader's choices, kept in this browser (where storage is allowed). */
+  function remembered(key) {
+    try {
+      return window.localStorage.getItem(key) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function remember(key, on) {
+    try {
+      if (on) window.localStorage.setItem(key, "1");
+      else window.localStorage.removeItem(key);
+    } catch (error) {
+      // Storage refused (private mode): the choice lasts as long as the page.
+    }
+  }
+
+  const PAUSED_KEY = "liveblog:paused";
+  const ZONE_KEY = "liveblog:my-time-zone";
+  // Only a page with the control pauses (and only there do relative times tick).
+  let paused = Boolean(pauseButton) && remembered(PAUSED_KEY);
 
   function announce(text) {
     if (!statusEl) return;
@@ -132,6 +163,7 @@
   }
 
   function refreshTimes() {
+    if (paused) return;
     const now = Date.now();
     document.querySelectorAll(".entry__time").forEach((line) => {
       const time = line.querySelector("time[datetime]");
@@ -156,14 +188,73 @@
     });
   }
 
+  /* "Use my time zone": clock times in the reader's zone instead of the blog's (the server
+   * writes them in the blog's; the original text is kept to switch back). */
+  const barEl = document.getElementById("live-bar");
+  const zoneLabel = document.getElementById("zone-label");
+  const blogZone = barEl ? barEl.dataset.zone : "";
+  const readerZone = typeof Intl === "object"
+    ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
+  let myZone = Boolean(zoneButton) && readerZone && readerZone !== blogZone
+    && remembered(ZONE_KEY);
+  const CLOCK = { hour: "2-digit", minute: "2-digit" };
+  const ZONE_FORMATS = [
+    [".entry__time time", { ...CLOCK, timeZoneName: "short" }],
+    [".key-events time", CLOCK],
+    [".blog-header__updated time, .correction time",
+      { day: "numeric", month: "short", year: "numeric", ...CLOCK, timeZoneName: "short" }],
+  ];
+
+  const dayFormat = new Intl.DateTimeFormat(lang, {
+    day: "numeric", month: "long", year: "numeric", timeZone: readerZone || undefined,
+  });
+
+  function showZone() {
+    ZONE_FORMATS.forEach(([selector, options]) => {
+      const format = new Intl.DateTimeFormat(lang, { ...options, timeZone: readerZone || undefined });
+      document.querySelectorAll(selector).forEach((time) => {
+        const value = time.getAttribute("datetime") || "";
+        const text = time.firstChild;
+        if (value.length <= 10 || !text || text.nodeType !== Node.TEXT_NODE) return; // a day only
+        if (!("blogText" in time.dataset)) time.dataset.blogText = text.nodeValue;
+        text.nodeValue = myZone ? format.format(new Date(value)) : time.dataset.blogText;
+        // The day said to screen readers after a clock time (", 13 February 2025") too.
+        const day = time.querySelector(".visually-hidden");
+        if (!day) return;
+        if (!("blogDay" in time.dataset)) time.dataset.blogDay = day.textContent;
+        day.textContent = myZone ? ", " + dayFormat.format(new Date(value)) : time.dataset.blogDay;
+      });
+    });
+    if (zoneLabel) {
+      zoneLabel.textContent = interpolate(
+        gettext("Times in %(zone)s"), { zone: myZone ? readerZone : blogZone }, true,
+      );
+    }
+    if (zoneButton) {
+      zoneButton.textContent = myZone
+        ? gettext("Use the blog’s time zone") : gettext("Use my time zone");
+    }
+  }
+
+  if (zoneButton && readerZone && readerZone !== blogZone) {
+    zoneButton.hidden = false;
+    zoneButton.addEventListener("click", () => {
+      myZone = !myZone;
+      remember(ZONE_KEY, myZone);
+      showZone();
+    });
+  }
+
   function entriesChanged(scope) {
     enableTools(scope || document);
     redrawDays();
     refreshTimes();
+    if (myZone) showZone();
   }
 
   entriesChanged(document);
-  window.setInterval(refreshTimes, 30 * 1000);
+  showZone();
+  if (pauseButton) window.setInterval(refreshTimes, 30 * 1000);
 
   /* --- #entry-N beyond this page ---------------------------------------------------------- */
 
@@ -195,6 +286,7 @@
   const baseDelay = Math.max(1, Number(dataset.pollSeconds) || 15) * 1000;
   const maxDelay = 5 * 60 * 1000;
   const closedDelay = Math.min(4 * baseDelay, maxDelay);
+  const hiddenDelay = closedDelay;
   const state = {
     revision: Number(dataset.revision),
     status: dataset.status,
@@ -252,10 +344,66 @@
     return stream.length ? Number(stream[0].dataset.key) : -Infinity;
   }
 
+  /* Changes that would move what the reader is looking at (an edited or removed entry on
+   * screen, the key events list) wait until it is out of view or the reader asks for the new
+   * updates: nothing shifts without the reader's doing (a layout shift, CLS). Above the view,
+   * the browser's scroll anchoring keeps the page still. */
+  const held = new Map(); // element id -> the change to make
+  const log = document.getElementById("live-log");
+
+  function inView(element) {
+    const box = element.getBoundingClientRect();
+    if (box.height > 0) return box.bottom > 0 && box.top < window.innerHeight;
+    // Not shown yet (an empty key events list): where it would appear is what counts.
+    const next = element.nextElementSibling;
+    const top = next ? next.getBoundingClientRect().top : box.top;
+    return top >= 0 && top < window.innerHeight;
+  }
+
+  function whenOutOfView(id, change) {
+    const element = document.getElementById(id);
+    if (element && inView(element)) {
+      held.set(id, change);
+    } else {
+      held.delete(id);
+      change();
+    }
+  }
+
+  function applyHeld({ all = false } = {}) {
+    let changed = false;
+    held.forEach((change, id) => {
+      const element = document.getElementById(id);
+      if (all || !element || !inView(element)) {
+        held.delete(id);
+        change();
+        changed = true;
+      }
+    });
+    if (changed) {
+      fixKeyEventLinks();
+      entriesChanged(entriesEl);
+    }
+  }
+
+  let scrollCheck = 0;
+  window.addEventListener("scroll", () => {
+    if (!held.size || scrollCheck) return;
+    scrollCheck = window.requestAnimationFrame(() => {
+      scrollCheck = 0;
+      applyHeld();
+    });
+  }, { passive: true });
+
   function removeEntry(id) {
     pending.delete(id);
     const article = document.getElementById("entry-" + id);
-    if (article && entriesEl.contains(article)) article.remove();
+    if (article && entriesEl.contains(article)) {
+      whenOutOfView(article.id, () => {
+        const current = document.getElementById("entry-" + id);
+        if (current && entriesEl.contains(current)) current.remove();
+      });
+    }
   }
 
   function applyEntry(item) {
@@ -266,13 +414,17 @@
     const article = fragment(item.html).querySelector("article.entry");
     const current = document.getElementById("entry-" + item.id);
     if (current && entriesEl.contains(current)) {
-      if (current.dataset.key === article.dataset.key
-          && current.dataset.pinned === article.dataset.pinned) {
-        current.replaceWith(article);
-      } else {
-        current.remove();
-        place(article);
-      }
+      whenOutOfView(current.id, () => {
+        const now = document.getElementById("entry-" + item.id);
+        if (!now || !entriesEl.contains(now)) return;
+        if (now.dataset.key === article.dataset.key
+            && now.dataset.pinned === article.dataset.pinned) {
+          now.replaceWith(article);
+        } else {
+          now.remove();
+          place(article);
+        }
+      });
     } else if (oldestFirst) {
       place(article); // new entries join the end of the stream, if the reader has reached it
     } else if (pending.has(item.id) || item.is_pinned || item.key > newestLoadedKey()) {
@@ -305,6 +457,7 @@
     items.sort((a, b) => (sortsBefore(sortKey(a.is_pinned, a.key, a.id),
                                       sortKey(b.is_pinned, b.key, b.id)) ? -1 : 1));
     pending.clear();
+    applyHeld({ all: true }); // the reader asked: what waited for them moves now
     let first = null;
     items.forEach((item) => {
       const article = fragment(item.html).querySelector("article.entry");
@@ -313,6 +466,7 @@
       if (place(article)) {
         article.classList.add("entry--fresh");
         first = first || article;
+        logShown(article);
       }
     });
     if (pageSize) articles().slice(pageSize).forEach((article) => article.remove());
@@ -329,6 +483,28 @@
       { count: items.length },
       true,
     ));
+  }
+
+  /* Revealed entries, announced in order through the role="log" region. */
+  function logShown(article) {
+    if (!log) return;
+    const headline = article.querySelector(".entry__headline");
+    const line = document.createElement("p");
+    line.textContent = interpolate(
+      gettext("New update: %(headline)s"),
+      { headline: headline ? headline.textContent.trim() : "" },
+      true,
+    );
+    log.appendChild(line);
+    while (log.childElementCount > 20) log.firstElementChild.remove();
+  }
+
+  /* While the tab is hidden its title counts the new updates ("(3) LIVE: ..."). */
+  let baseTitle = document.title;
+  let unread = 0;
+
+  function showTitle() {
+    document.title = (unread && document.hidden ? "(" + unread + ") " : "") + baseTitle;
   }
 
   function fixKeyEventLinks() {
@@ -368,13 +544,21 @@
     const before = pending.size;
     (data.removed || []).forEach((id) => removeEntry(id));
     (data.entries || []).forEach(applyEntry);
-    if (data.key_events_html) replaceFrom("key-events", data.key_events_html);
+    if (data.key_events_html) {
+      whenOutOfView("key-events", () => {
+        replaceFrom("key-events", data.key_events_html);
+        fixKeyEventLinks();
+        if (myZone) showZone();
+      });
+    }
     replaceFrom("blog-badge", data.badge_html);
     replaceFrom("blog-status", data.status_html);
-    if (data.title) document.title = data.title;
     fixKeyEventLinks();
     entriesChanged(entriesEl);
     state.revision = data.revision;
+    if (document.hidden) unread += Math.max(0, pending.size - before);
+    if (data.title) baseTitle = data.title;
+    showTitle();
     if (embedded && pending.size) {
       showPending({ quiet: true });
       return;
@@ -401,7 +585,7 @@
 
   async function poll() {
     timer = null;
-    if (stopped || document.hidden) return;
+    if (stopped) return;
     try {
       const headers = { Accept: "application/json" };
       if (state.etag) headers["If-None-Match"] = state.etag;
@@ -429,6 +613,9 @@
     }
     if (state.status === "draft") {
       stop();
+    } else if (document.hidden) {
+      // A hidden tab still counts new updates in its title, asking less often.
+      schedule(Math.max(delay, hiddenDelay));
     } else if (state.status === "closed") {
       // Ended blogs are still asked now and then: an editor may reopen one.
       schedule(Math.max(delay, closedDelay));
@@ -457,10 +644,13 @@
   }
 
   document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      unread = 0;
+      showTitle();
+    }
     if (stopped) return;
     if (document.hidden) {
-      window.clearTimeout(timer);
-      timer = null;
+      schedule(hiddenDelay);
     } else {
       schedule(0); // catch up at once when the reader comes back
     }
@@ -517,5 +707,33 @@
   const pollable = dataset.preview !== "1" && state.status !== "draft"
     && (dataset.firstPage === "1" || oldestFirst);
   root.dataset.polling = "off";
-  if (pollable) start();
+
+  /* "Pause live updates": no polling, so no edits, notices or new entries, and relative times
+   * hold still, until the reader resumes (then the page catches up at once). */
+  function showPaused() {
+    if (!pauseButton) return;
+    pauseButton.textContent = paused
+      ? gettext("Resume live updates") : gettext("Pause live updates");
+    root.dataset.paused = paused ? "1" : "0";
+  }
+
+  if (pauseButton && pollable) {
+    pauseButton.hidden = false;
+    pauseButton.addEventListener("click", () => {
+      paused = !paused;
+      remember(PAUSED_KEY, paused);
+      showPaused();
+      if (paused) {
+        stop();
+        announce(gettext("Live updates paused."));
+      } else {
+        announce(gettext("Live updates resumed."));
+        refreshTimes();
+        start();
+        schedule(0);
+      }
+    });
+  }
+  showPaused();
+  if (pollable && !paused) start();
 }());

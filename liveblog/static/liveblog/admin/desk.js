@@ -10,7 +10,9 @@
   const streamBox = document.getElementById("desk-stream");
   const olderBox = document.getElementById("desk-older");
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
-  const storageKey = "liveblog-desk:" + config.blog;
+  // One editor's unsaved composer per blog: the next person to sign in at this browser never
+  // gets it (and logging out clears the site's storage: Clear-Site-Data).
+  const storageKey = "liveblog-desk:" + config.user + ":" + config.blog;
   const saved = ["headline", "body", "alt_text", "caption", "credit", "photo_position",
     "publish_at", "existing_image", "is_key_event", "is_pinned", "is_file_photo"];
 
