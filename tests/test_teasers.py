@@ -89,3 +89,25 @@ def test_the_pinned_entry_takes_its_place_by_time(client):
         make_entry(blog, headline=f"New {n}")
     page = client.get(f"/{blog.slug}/teaser/").content.decode()
     assert "Old but pinned" not in page and "New 0" in page
+
+
+@pytest.mark.slow
+def test_distribution_pages_are_valid_html(client, settings, tmp_path):
+    """The teaser card, the index with its cards and a blog page with the Follow control,
+    through the Nu Html Checker (tests/test_html_validity.py's harness)."""
+    from liveblog.distribution import push
+    from tests.test_html_validity import vnu_messages
+
+    public, private = push.make_keys()
+    settings.LIVEBLOG_VAPID_PUBLIC_KEY, settings.LIVEBLOG_VAPID_PRIVATE_KEY = public, private
+    blog = make_blog()
+    for n in range(4):
+        make_entry(blog, headline=f"Update {n}", is_key_event=n == 2)
+    documents = {
+        "teaser": client.get(f"/{blog.slug}/teaser/").content.decode(),
+        "index": client.get("/").content.decode(),
+        "blog page with Follow": client.get(f"/{blog.slug}/").content.decode(),
+    }
+    assert 'id="follow"' in documents["blog page with Follow"]
+    errors = vnu_messages(documents, tmp_path)
+    assert {name: found for name, found in errors.items() if found} == {}
