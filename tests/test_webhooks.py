@@ -357,3 +357,17 @@ def test_prune_deliveries_keeps_recent_and_pending(capsys):
     call_command("prune_deliveries", "--days", "30")
     assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, pending.pk}
     assert "1 deliveries deleted" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_never_closed_does_not_hold_its_blogs_back(hooks):
+    from django.core.signals import request_finished, request_started
+    from django_tasks_db.models import DBTaskResult
+
+    blog = make_blog()
+    Endpoint.objects.create(blog=blog, url="https://partner.example/hook")
+    request_started.send(sender=None)
+    make_entry(blog)
+    request_started.send(sender=None)  # the next request, the first one's answer never closed
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [blog.pk]
+    request_finished.send(sender=None)

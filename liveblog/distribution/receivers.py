@@ -19,6 +19,9 @@ _local = threading.local()
 
 @receiver(request_started, dispatch_uid="liveblog_distribution_collect")
 def collect(**kwargs) -> None:
+    # A response this thread never closed (a WSGI caller that did not close it) must not keep
+    # its blogs waiting: they go now.
+    flush()
     _local.pending = {}
 
 
