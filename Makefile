@@ -33,10 +33,13 @@ messages: $(VENV)/.installed-serve
 	$(PY) manage.py makemessages -d djangojs -l de -l ar --no-obsolete --add-location=file \
 		$(MESSAGES_IGNORE)
 
-# Serve the site on SQLite with the seeds imported (idempotent: unchanged seeds are skipped).
+# Serve the site on SQLite with the seeds imported (idempotent: unchanged seeds are skipped), and
+# beside it the task queue's worker (webhooks, WebSub pings, Web Push), stopped with the server.
 serve: $(VENV)/.installed-serve catalogues
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py import_seeds
+	$(DEV_ENV) $(PY) manage.py db_worker --queue-name '*' --interval 0.5 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST)
 
 # The whole suite on SQLite, then again on PostgreSQL (skipped with a reason where none can run).

@@ -96,8 +96,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "liveblog",
     "liveblog.teams",
+    "liveblog.distribution",
 ]
 
 MIDDLEWARE = [
@@ -536,3 +539,53 @@ CORS_ALLOW_HEADERS = (
     "if-modified-since",
 )
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Location", "Retry-After"]
+
+# --- Distribution (liveblog/distribution: webhooks, WebSub, Web Push; README "Distribution") ---
+# The site's public address: links in what leaves without a request (webhook bodies, push
+# notices, WebSub pings) start with it.
+LIVEBLOG_SITE_URL = env_str("LIVEBLOG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if urlsplit(LIVEBLOG_SITE_URL).scheme not in ("http", "https"):
+    raise ImproperlyConfigured("LIVEBLOG_SITE_URL must be an http(s) address")
+# The task queue. "database": django-tasks-db, jobs in this database, `manage.py db_worker`
+# (one machine, SQLite included). "rq": RQ on Redis (LIVEBLOG_TASKS_REDIS_URL), `manage.py
+# rqworker` on any number of machines (pip install -e ".[rq]").
+LIVEBLOG_TASKS_BACKEND = env_str("LIVEBLOG_TASKS_BACKEND", "database")
+if LIVEBLOG_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif LIVEBLOG_TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": env_str("LIVEBLOG_TASKS_REDIS_URL", REDIS_URL or "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": 300,
+        }
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured("LIVEBLOG_TASKS_BACKEND must be database or rq")
+# Webhooks: http and loopback or private addresses only when this is on (development, tests).
+LIVEBLOG_WEBHOOK_ALLOW_PRIVATE = env_bool("LIVEBLOG_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to connect to a receiver and to wait for its answer; bytes of answer read at most.
+LIVEBLOG_WEBHOOK_CONNECT_TIMEOUT = env_int("LIVEBLOG_WEBHOOK_CONNECT_TIMEOUT", 3)
+LIVEBLOG_WEBHOOK_READ_TIMEOUT = env_int("LIVEBLOG_WEBHOOK_READ_TIMEOUT", 10)
+LIVEBLOG_WEBHOOK_MAX_RESPONSE_BYTES = env_int("LIVEBLOG_WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+# Retries: the first after this many seconds, each next one twice as late, at most the cap.
+LIVEBLOG_WEBHOOK_RETRY_SECONDS = env_int("LIVEBLOG_WEBHOOK_RETRY_SECONDS", 5)
+LIVEBLOG_WEBHOOK_RETRY_MAX_SECONDS = env_int("LIVEBLOG_WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+# An endpoint is disabled after this many failed attempts in a row (an editor re-enables it).
+LIVEBLOG_WEBHOOK_DISABLE_AFTER = env_int("LIVEBLOG_WEBHOOK_DISABLE_AFTER", 15)
+# WebSub: the hub every feed names and each change pings (empty: none).
+LIVEBLOG_WEBSUB_HUB = env_str("LIVEBLOG_WEBSUB_HUB")
+# Web Push: the VAPID key pair (`manage.py make_vapid_keys`) and the contact push services see.
+# Without the keys the Follow button is not offered.
+LIVEBLOG_VAPID_PUBLIC_KEY = env_str("LIVEBLOG_VAPID_PUBLIC_KEY")
+LIVEBLOG_VAPID_PRIVATE_KEY = env_str("LIVEBLOG_VAPID_PRIVATE_KEY")
+LIVEBLOG_VAPID_SUBJECT = env_str("LIVEBLOG_VAPID_SUBJECT", "mailto:webmaster@localhost")
+# How long a push service keeps a notice for a device that is offline (seconds): news goes stale.
+LIVEBLOG_PUSH_TTL = env_int("LIVEBLOG_PUSH_TTL", 900)
+# The push services browsers use (hosts and their subdomains): a subscription elsewhere is
+# refused, so the Follow endpoint cannot make the site send requests to any address given.
+LIVEBLOG_PUSH_HOSTS = env_list(
+    "LIVEBLOG_PUSH_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,web.push.apple.com,notify.windows.com",
+)

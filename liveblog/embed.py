@@ -28,6 +28,8 @@ EMBED_ENTRIES = 6
 EMBED_MAX_HEIGHT = 2400
 # oEmbed consumers may cache an answer this long (seconds); the frame itself stays live.
 OEMBED_CACHE_AGE = 3600
+# The teaser card's frame: a fixed size, reserved before it loads (no layout shift).
+TEASER_WIDTH, TEASER_HEIGHT = 360, 300
 
 
 class BadRequest(Exception):
@@ -85,6 +87,15 @@ def embed_code(
     ).strip()
 
 
+def teaser_code(request: HttpRequest, blog: Blog) -> str:
+    """The HTML of the "LIVE · latest updates" card: a frame of fixed size."""
+    src = request.build_absolute_uri(reverse("liveblog:blog-teaser", kwargs={"slug": blog.slug}))
+    return render_to_string(
+        "distribution/_teaser_code.html",
+        {"blog": blog, "src": src, "width": TEASER_WIDTH, "height": TEASER_HEIGHT},
+    ).strip()
+
+
 def oembed_url(request: HttpRequest, url: str) -> str:
     """The oEmbed endpoint's address for one of our pages (for discovery links)."""
     query = urlencode({"url": url, "format": "json"})
@@ -99,6 +110,7 @@ class Target:
     entry_id: int | None
     width: int
     height: int
+    teaser: bool = False
 
 
 def _size(request: HttpRequest, name: str, default: int) -> int:
@@ -132,6 +144,8 @@ def target(request: HttpRequest) -> Target:
     except Resolver404:
         raise Http404("url names no live blog.") from None
     slug = match.kwargs["slug"]
+    if match.url_name == "blog-teaser":
+        return Target(slug, None, TEASER_WIDTH, TEASER_HEIGHT, teaser=True)
     if match.url_name == "entry-detail":
         return Target(slug, match.kwargs["pk"], width, height)
     entry_id = None
@@ -142,7 +156,8 @@ def target(request: HttpRequest) -> Target:
 
 def _resolve_path(path: str):
     match = resolve(path)
-    if match.namespace != "liveblog" or match.url_name not in ("blog-detail", "entry-detail"):
+    names = ("blog-detail", "entry-detail", "blog-teaser")
+    if match.namespace != "liveblog" or match.url_name not in names:
         raise Resolver404(path)
     return match
 
@@ -157,7 +172,11 @@ def oembed_document(request: HttpRequest, blog: Blog, entry: Entry | None, targe
         "provider_name": settings.LIVEBLOG_SITE_NAME,
         "provider_url": request.build_absolute_uri(reverse("liveblog:blog-list")),
         "cache_age": OEMBED_CACHE_AGE,
-        "html": embed_code(request, blog, entry, width=target.width, height=target.height),
+        "html": (
+            teaser_code(request, blog)
+            if target.teaser
+            else embed_code(request, blog, entry, width=target.width, height=target.height)
+        ),
         "width": target.width,
         "height": target.height,
     }

@@ -5,16 +5,24 @@ They follow the stream: entries are dated by their own times (an import keeps th
 window are tombstones (RFC 6721 `at:deleted-entry`) until they age out, and the feeds are served
 through the same respond path as the pages (ETag and Last-Modified from the blog's state,
 Cache-Control like the pages, 304 on If-None-Match / If-Modified-Since).
+
+The same two feeds as JSON Feed 1.1 (jsonfeed.org/version/1.1): the same entries, content,
+times and validators. With LIVEBLOG_WEBSUB_HUB set, every feed names the hub and itself
+(`Link` header and in the document) and each change pings the hub (liveblog.distribution).
 """
+
+import json
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, get_tag_uri, rfc3339_date
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_safe
 
 from liveblog import stream, structured_data
+from liveblog.distribution import websub
 from liveblog.freshness import BlogState
 from liveblog.models import Blog, Entry
 from liveblog.views import reader_view
@@ -28,6 +36,11 @@ class StreamFeed(Atom1Feed):
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:at": TOMBSTONES_NS}
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if websub.hub():
+            handler.addQuickElement("link", "", {"rel": "hub", "href": websub.hub()})
 
     def latest_post_date(self):
         return self.feed["updated"]
@@ -155,13 +168,64 @@ class KeyEventsFeed(EntriesFeed):
         return super().entries(blog).key_events()
 
 
+def json_feed(request: HttpRequest, feed: EntriesFeed) -> HttpResponse:
+    """The feed as JSON Feed 1.1: the Atom feed's entries, content and times."""
+    blog = feed.blog
+    feed.request = request
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title(blog),
+        "home_page_url": request.build_absolute_uri(blog.get_absolute_url()),
+        "feed_url": request.build_absolute_uri(request.path),
+        "language": blog.language,
+    }
+    if blog.standfirst:
+        document["description"] = blog.standfirst
+    if blog.attribution:
+        document["authors"] = [{"name": blog.attribution}]
+    if websub.hub():
+        document["hubs"] = [{"type": "WebSub", "url": websub.hub()}]
+    items = []
+    for entry in feed.items(blog):
+        url = request.build_absolute_uri(entry.get_absolute_url())
+        item = {
+            "id": feed.item_guid(entry),
+            "url": url,
+            "title": entry.headline,
+            "content_html": render_to_string(feed.description_template, {"obj": entry}, request),
+            "date_modified": feed.item_updateddate(entry).isoformat(),
+        }
+        if entry.published_at:
+            item["date_published"] = entry.published_at.isoformat()
+        if authors := feed.item_author_name(entry):
+            item["authors"] = [{"name": authors}]
+        if tags := feed.item_categories(entry):
+            item["tags"] = tags
+        items.append(item)
+    document["items"] = items
+    body = json.dumps(document, ensure_ascii=False, indent=1)
+    return HttpResponse(body, content_type="application/feed+json; charset=utf-8")
+
+
 @require_safe
 @reader_view("feed", preview=False, coverage=True)
 def blog_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
-    return EntriesFeed(blog, state)(request)
+    return websub.link_header(EntriesFeed(blog, state)(request), request)
 
 
 @require_safe
 @reader_view("key-events-feed", preview=False, coverage=True)
 def key_events_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
-    return KeyEventsFeed(blog, state)(request)
+    return websub.link_header(KeyEventsFeed(blog, state)(request), request)
+
+
+@require_safe
+@reader_view("json-feed", preview=False, coverage=True)
+def blog_json_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
+    return websub.link_header(json_feed(request, EntriesFeed(blog, state)), request)
+
+
+@require_safe
+@reader_view("key-events-json-feed", preview=False, coverage=True)
+def key_events_json_feed(request: HttpRequest, blog: Blog, state: BlogState) -> HttpResponse:
+    return websub.link_header(json_feed(request, KeyEventsFeed(blog, state)), request)

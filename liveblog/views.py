@@ -21,6 +21,7 @@ from django.views.generic import ListView
 from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
 from liveblog import embed, freshness, languages, search, stream, structured_data
+from liveblog.distribution import teasers
 from liveblog.freshness import BlogState
 from liveblog.models import Blog, BlogStatus, Entry
 from liveblog.security import SearchThrottle
@@ -82,9 +83,10 @@ class ForgivingPaginationMixin:
 
 
 class BlogListView(ForgivingPaginationMixin, ListView):
-    """Live blogs first, then upcoming, then closed; most recently updated first within each.
+    """Live blogs first, then upcoming, then closed; most recently updated first within each;
+    live ones with their latest updates (a teaser card).
 
-    Queries: a count for the paginator and the page of blogs (2).
+    Queries: a count for the paginator, the page of blogs, the live ones' latest updates (3).
     """
 
     template_name = "liveblog/blog_list.html"
@@ -101,6 +103,11 @@ class BlogListView(ForgivingPaginationMixin, ListView):
             output_field=IntegerField(),
         )
         return Blog.objects.public().annotate(rank=rank).order_by("rank", "-changed_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        teasers.attach_latest(context["blogs"])  # live blogs' teaser cards: one query
+        return context
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
@@ -156,6 +163,7 @@ def blog_detail(request: HttpRequest, blog: Blog, state: BlogState | None) -> Ht
         "oldest_url": first.replace(oldest_first=True).url(blog),
         "oembed_url": embed.oembed_url(request, canonical_url),
         "embed_code": embed.embed_code(request, blog) if state else "",
+        "teaser_code": embed.teaser_code(request, blog) if state else "",
     }
     return render(request, "liveblog/blog_detail.html", context)
 

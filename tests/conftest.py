@@ -228,3 +228,13 @@ def compiled_catalogues():
     ):
         call_command("compile_catalogues", stdout=io.StringIO())
         translation.trans_real._translations = {}
+
+
+@pytest.fixture(autouse=True)
+def no_request_left_open():
+    """A WSGI call whose response was never closed (schemathesis) leaves its request open in
+    this thread: distribution (liveblog.distribution.receivers) would keep collecting the next
+    test's changes for a request_finished that never comes. Close it before each test."""
+    from liveblog.distribution import receivers
+
+    receivers._local.pending = None

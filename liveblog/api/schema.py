@@ -90,8 +90,10 @@ class ApiSchema(AutoSchema):
 
     def get_auth(self):
         auths = super().get_auth()
-        # Reads need no credentials (ReadOrModelPermissions), like IsAuthenticatedOrReadOnly.
-        if self.method in SAFE_METHODS and {} not in auths:
+        # Reads need no credentials (ReadOrModelPermissions), like IsAuthenticatedOrReadOnly;
+        # views with `private_reads` (webhooks) need them for reads too.
+        private = getattr(self.view, "private_reads", False)
+        if self.method in SAFE_METHODS and {} not in auths and not private:
             auths.append({})
         return auths
 
@@ -138,7 +140,7 @@ class ApiSchema(AutoSchema):
 
     def error_codes(self) -> list[str]:
         codes = ["400", "401", "406", "429"]
-        if self.method != "GET":
+        if self.method != "GET" or getattr(self.view, "private_reads", False):
             codes.append("403")
         if self.method in {"POST", "PUT", "PATCH"}:
             codes.append("415")

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from liveblog.api import views
 from liveblog.teams import api as teams
+from liveblog.distribution import api as distribution
 
 app_name = "api"
 
@@ -20,6 +21,12 @@ router.register(
 router.register("entries", views.EntryViewSet, basename="entry")
 router.register("images", views.ImageViewSet, basename="image")
 router.register("captions", views.CaptionViewSet, basename="caption")
+router.register("webhooks", distribution.EndpointViewSet, basename="webhook")
+router.register(
+    r"webhooks/(?P<endpoint_pk>[0-9]+)/deliveries",
+    distribution.DeliveryViewSet,
+    basename="webhook-deliveries",
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
