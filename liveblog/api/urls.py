@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from liveblog.api import views
-from liveblog.teams import api as teams
 from liveblog.distribution import api as distribution
+from liveblog.teams import api as teams
 
 app_name = "api"
 
