@@ -177,6 +177,8 @@ def build(counts: dict[str, int]) -> dict[str, dict]:
 
 # Each target's throughput as a share of the empty view's, measured in the same run (issue 15).
 AIMS = {"blog page": 0.7, "entry permalink": 0.7, "API entries list": 0.6, "live check": 0.9}
+# Against Django with no middleware at all (issue 24): what the middleware stack may cost.
+BARE_AIMS = {"blog page": 0.75, "entry permalink": 0.75, "API entries list": 0.5}
 
 
 # --- Server ------------------------------------------------------------------------------------
@@ -249,12 +251,18 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
-    # The baseline's requests/s in the slices interleaved with this target's (see measure()).
+    # The baselines' requests/s in the slices interleaved with this target's (see measure()):
+    # the project's empty view, and Django's with no middleware.
     baseline_rps: float = 0.0
+    bare_rps: float = 0.0
 
     @property
     def ratio(self) -> float:
         return self.requests_per_second / self.baseline_rps if self.baseline_rps else 1.0
+
+    @property
+    def bare_ratio(self) -> float:
+        return self.requests_per_second / self.bare_rps if self.bare_rps else 1.0
 
 
 WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -339,9 +347,16 @@ def combine(results: list[Result]) -> Result:
 
 
 def measure(
-    port: int, target: Target, baseline: Target, seconds: int, connections: int, tool: str
-) -> tuple[Result, Result]:
-    """Load the target and the baseline in alternating slices, so both see the same machine.
+    port: int,
+    target: Target,
+    baseline: Target,
+    seconds: int,
+    connections: int,
+    tool: str,
+    bare_port: int,
+) -> tuple[Result, Result, Result]:
+    """Load the target and the two baselines (the project's empty view; Django's with no
+    middleware, on `bare_port`) in alternating slices, so all see the same machine.
 
     Other programs on a shared machine come and go; measuring the baseline once at the start
     would credit or blame the target for them.
@@ -353,13 +368,15 @@ def measure(
     runner(port, target, 1, connections)  # warm-up: caches, connections, the OS
     rounds = max(1, seconds // 2)
     slice_seconds = max(1, seconds // rounds)
-    ours, theirs = [], []
+    ours, theirs, bare = [], [], []
     for _ in range(rounds):
         ours.append(runner(port, target, slice_seconds, connections))
         theirs.append(runner(port, baseline, slice_seconds, connections))
-    result, base = combine(ours), combine(theirs)
+        bare.append(runner(bare_port, baseline, slice_seconds, connections))
+    result, base, bare_result = combine(ours), combine(theirs), combine(bare)
     result.baseline_rps = base.requests_per_second
-    return result, base
+    result.bare_rps = bare_result.requests_per_second
+    return result, base, bare_result
 
 
 def targets_for(port: int, blogs: dict) -> list[Target]:
@@ -394,12 +411,15 @@ def targets_for(port: int, blogs: dict) -> list[Target]:
 
 
 def report(results: list[Result], connections: int) -> list[str]:
-    print(f"\n{'target':<42} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'ratio':>6}")
+    print(
+        f"\n{'target':<42} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'ratio':>6}"
+        f" {'bare':>6}"
+    )
     for r in results:
         ratio = r.ratio
         print(
             f"{r.target.name:<42} {r.requests_per_second:>8.0f} {r.p50_ms:>7.2f} "
-            f"{r.p99_ms:>7.2f} {r.errors:>6} {ratio:>6.0%}"
+            f"{r.p99_ms:>7.2f} {r.errors:>6} {ratio:>6.0%} {r.bare_ratio:>6.0%}"
         )
     missed = []
     by_name = {r.target.name: r for r in results}
@@ -412,6 +432,9 @@ def report(results: list[Result], connections: int) -> list[str]:
         aim = next((aim for kind, aim in AIMS.items() if r.target.name.startswith(kind)), 0)
         if ratio < aim:
             missed.append(f"{r.target.name}: {ratio:.0%} of the baseline (aim {aim:.0%})")
+        bare = next((aim for kind, aim in BARE_AIMS.items() if r.target.name.startswith(kind)), 0)
+        if r.bare_rps and r.bare_ratio < bare:
+            missed.append(f"{r.target.name}: {r.bare_ratio:.0%} of bare Django (aim {bare:.0%})")
     for kind in ("blog page", "API entries list", "entry permalink", "live check 304"):
         pair = [r for name, r in by_name.items() if name.startswith(kind)]
         # Compared as ratios to their own baselines, which cancels the machine's changing load.
@@ -420,7 +443,7 @@ def report(results: list[Result], connections: int) -> list[str]:
                 f"{kind}: the big blog at {pair[0].ratio:.0%} of the baseline, the small at "
                 f"{pair[1].ratio:.0%} (aim: the same)"
             )
-    print("\naims (issue 15):", "all met" if not missed else "missed:")
+    print("\naims (issues 15 and 24):", "all met" if not missed else "missed:")
     for line in missed:
         print(f"  - {line}")
     return missed
@@ -452,7 +475,7 @@ def main() -> int:
     is_postgres = database_url.startswith("postgres")
     if is_postgres:
         recreate_postgres(database_url)
-    process = None
+    process = bare_process = None
     try:
         began = time.monotonic()
         counts = {"big": args.big, "small": args.small, "other": args.other, "blogs": args.blogs}
@@ -463,21 +486,33 @@ def main() -> int:
         )
         port = free_port()
         process = start_server(env, port, args.workers, workdir / "gunicorn.log")
+        bare_port = free_port()
+        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench_load_bare_settings"}
+        bare_process = start_server(bare_env, bare_port, args.workers, workdir / "bare.log")
         cache = "Redis" if os.environ.get("REDIS_URL") else "local memory per worker"
         print(
             f"gunicorn: {args.workers} workers on {HOST}:{port}; cache: {cache}; load: {tool}, "
             f"{args.connections} connections, {args.seconds} s per target"
         )
         baseline, *targets = targets_for(port, blogs)
-        results, baselines = [], []
+        results, baselines, bares = [], [], []
         for target in targets:
-            result, base = measure(port, target, baseline, args.seconds, args.connections, tool)
+            result, base, bare = measure(
+                port, target, baseline, args.seconds, args.connections, tool, bare_port
+            )
             results.append(result)
             baselines.append(base)
-        missed = report([combine(baselines), *results], args.connections)
+            bares.append(bare)
+        empty = combine(baselines)
+        empty.bare_rps = combine(bares).requests_per_second
+        bare_row = combine(bares)
+        bare_row.target = Target("bare Django (no middleware)", baseline.path)
+        missed = report([bare_row, empty, *results], args.connections)
     finally:
         if process is not None:
             stop_server(process)
+        if bare_process is not None:
+            stop_server(bare_process)
         if args.keep:
             print(f"kept {database_url} and {workdir}")
         else:
