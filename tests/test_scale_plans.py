@@ -15,6 +15,7 @@ from django.utils import timezone
 from liveblog import stream
 from liveblog.freshness.state import _row_sql
 from liveblog.models import Blog, Change, Entry, EntryQuerySet, sort_key_for
+from tests.bulk_rows import insert_generated
 from tests.factories import make_blog, make_entry
 
 pytestmark = pytest.mark.django_db
@@ -27,36 +28,40 @@ def fill(blog: Blog) -> None:
     """50,000 published entries (every 50th a key event, every 1,000th lacking a link's
     address), a few drafts and scheduled entries, and a change log of the same length."""
     start = timezone.now() - datetime.timedelta(days=30)
-    base = sort_key_for(start, 0)
+    at = "%(start)s + n * interval '30 seconds'"
+    insert_generated(
+        Entry,
+        ENTRIES,
+        {
+            "blog_id": "%(blog)s",
+            "headline": "'Update ' || n",
+            "body": "'Words of update ' || n",
+            "published_at": at,
+            "is_key_event": f"n %% {KEY_EVERY} = 0",
+            "status": "CASE WHEN n %% 5000 = 1 THEN 'draft' ELSE 'published' END",
+            "sort_key": "%(base)s + n::bigint * 30000000",
+            "changed_at": at,
+            "lacks_link_address": "n %% 1000 = 7",
+            "created_at": "%(start)s",
+            "updated_at": "%(start)s",
+        },
+        {"blog": blog.pk, "start": start, "base": sort_key_for(start, 0)},
+    )
+    insert_generated(
+        Change,
+        ENTRIES,
+        {
+            "blog_id": "%(blog)s",
+            "revision": "n",
+            "kind": "'published'",
+            "entry_id": "n",
+            "at": "%(start)s",
+        },
+        {"blog": blog.pk, "start": start},
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO liveblog_entry (blog_id, headline, body, body_blocks, "order",
-                published_at, language, search_config, is_key_event, is_pinned, status,
-                sort_key, is_scheduled, revision, changed_at, version, import_key,
-                import_hash, lacks_link_address, lacks_picture_file, lacks_alt_text,
-                created_at, updated_at)
-            SELECT %(blog)s, 'Update ' || n, 'Words of update ' || n, '[]', 0,
-                %(start)s + n * interval '30 seconds', '', 'english', n %% %(key)s = 0, false,
-                CASE WHEN n %% 5000 = 1 THEN 'draft' ELSE 'published' END,
-                %(base)s + n::bigint * 30000000, false, 0, %(start)s + n * interval '30 seconds', 1,
-                '', '', n %% 1000 = 7, false, false, %(start)s, %(start)s
-            FROM generate_series(1, %(n)s) AS n
-            """,
-            {"blog": blog.pk, "start": start, "key": KEY_EVERY, "base": base, "n": ENTRIES},
-        )
-        cursor.execute(
-            """
-            INSERT INTO liveblog_change (blog_id, revision, kind, entry_id, is_key_event,
-                was_key_event, at)
-            SELECT %(blog)s, n, 'published', n, false, false, %(start)s
-            FROM generate_series(1, %(n)s) AS n
-            """,
-            {"blog": blog.pk, "start": start, "n": ENTRIES},
-        )
-        cursor.execute("ANALYZE liveblog_entry")
-        cursor.execute("ANALYZE liveblog_change")
-        cursor.execute("ANALYZE liveblog_blog")
+        for table in ("liveblog_entry", "liveblog_change", "liveblog_blog"):
+            cursor.execute(f"ANALYZE {table}")
 
 
 def plan(queryset) -> str:

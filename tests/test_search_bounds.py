@@ -12,6 +12,7 @@ from django.db import connection
 
 from liveblog import search
 from liveblog.models import Blog, Entry
+from tests.bulk_rows import insert_generated
 from tests.factories import make_blog, make_entry
 from tests.needs import missing
 
@@ -56,33 +57,34 @@ def many_entries(postgres) -> list[Blog]:
         make_blog(title=f"Crisis desk {n}", slug=f"crisis-{n}", language=language)
         for n, language in enumerate(LANGUAGES)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO liveblog_entry (blog_id, headline, body, body_blocks, "order",
-                published_at, language, search_config, is_key_event, is_pinned, status,
-                sort_key, is_scheduled, revision, version, import_key, import_hash,
-                lacks_link_address, lacks_picture_file, lacks_alt_text, created_at, updated_at)
-            SELECT blog.id, 'Update ' || g,
-                'Ukraine ' || CASE WHEN g %% 3 = 0 THEN 'Biden ' ELSE '' END || words.text,
-                '[]'::jsonb, 0, now() - g * interval '1 minute', '', blog.search_config,
-                false, false, 'published', g, false, 0, 1, '', '', false, false, false, now(),
-                now()
-            FROM generate_series(1, %(entries)s) AS g
-            JOIN liveblog_blog AS blog ON blog.id = (%(blogs)s::bigint[])[1 + g %% %(n)s]
+    insert_generated(
+        Entry,
+        ENTRIES,
+        {
+            "blog_id": "blog.id",
+            "headline": "'Update ' || n",
+            "body": "'Ukraine ' || CASE WHEN n %% 3 = 0 THEN 'Biden ' ELSE '' END || words.text",
+            "published_at": "now() - n * interval '1 minute'",
+            "search_config": "blog.search_config",
+            "status": "'published'",
+            "sort_key": "n",
+            "created_at": "now()",
+            "updated_at": "now()",
+        },
+        {
+            "blogs": [blog.pk for blog in blogs],
+            "n": len(blogs),
+            "words": WORDS,
+            "w": len(WORDS),
+        },
+        source="""generate_series(1, %(count)s) AS n
+            JOIN liveblog_blog AS blog ON blog.id = (%(blogs)s::bigint[])[1 + n %% %(n)s]
             CROSS JOIN LATERAL (
-                SELECT string_agg((%(words)s::text[])[1 + (g * 7919 + k * 104729) %% %(w)s], ' ')
+                SELECT string_agg((%(words)s::text[])[1 + (n * 7919 + k * 104729) %% %(w)s], ' ')
                 FROM generate_series(1, 24) AS k
-            ) AS words (text)
-            """,
-            {
-                "entries": ENTRIES,
-                "blogs": [blog.pk for blog in blogs],
-                "n": len(blogs),
-                "words": WORDS,
-                "w": len(WORDS),
-            },
-        )
+            ) AS words (text)""",
+    )
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE liveblog_entry")
         cursor.execute("ANALYZE liveblog_blog")
     return blogs
