@@ -6,6 +6,12 @@ memory should stay flat as the number of files grows.
 
     python scripts/bench_import.py                 # 200 and 1,000 files of 40 entries
     python scripts/bench_import.py --files 1000 --entries 40 --single
+    python scripts/bench_import.py --long 50000    # one long blog per format: peak memory
+
+`--long` imports one file of that many entries in each format with `manage.py import_seeds` and
+the default settings (the operator's path), then a changed copy of it (a word changed in about
+one entry in seven), each in its own process, and prints wall time and that process's peak
+RSS. Set DATABASE_URL to measure on PostgreSQL (the database is emptied first).
 """
 
 import argparse
@@ -116,12 +122,55 @@ def single_run(files: int, entries: int) -> None:
     )
 
 
+def long_run(entries: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="liveblog-bench-long-"))
+    database = os.environ.get("DATABASE_URL") or f"sqlite:///{work / 'bench.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+
+    def command(*args: str) -> tuple[float, float, str]:
+        # A fresh process each: its peak RSS is this import's alone (time -f %M, in KB).
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *manage, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds = time.perf_counter() - start
+        peak_kb = float(done.stderr.strip().splitlines()[-1])
+        return seconds, peak_kb / 1024, done.stdout.strip().splitlines()[-1]
+
+    for name, make in (("A", format_a), ("B", format_b)):
+        subprocess.run([*manage, "flush", "--noinput"], env=env, check=False, capture_output=True)
+        subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+        path = work / f"long_{name}.txt"
+        text = make(random.Random(entries), 1, entries)
+        path.write_text(text, encoding="utf-8")
+        size = path.stat().st_size / 1e6
+        seconds, peak, summary = command("import_seeds", str(path))
+        print(
+            f"format {name}, {entries:,} entries, {size:.1f} MB: first import {seconds:.1f} s, "
+            f"peak RSS {peak:.0f} MB ({summary})"
+        )
+        path.write_text(text.replace(" ceasefire aid ", " ceasefire help "), encoding="utf-8")
+        seconds, peak, summary = command("import_seeds", str(path))
+        print(f"  changed copy re-imported in {seconds:.1f} s, peak RSS {peak:.0f} MB ({summary})")
+    seconds, peak, _ = command("check")
+    print(f"the same command doing nothing (manage.py check): peak RSS {peak:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, nargs="*", default=[200, 1000])
     parser.add_argument("--entries", type=int, default=40)
     parser.add_argument("--single", action="store_true", help="one run in this process")
+    parser.add_argument("--long", type=int, metavar="ENTRIES", help="one long blog per format")
     args = parser.parse_args()
+    if args.long:
+        long_run(args.long)
+        return
     if args.single:
         single_run(args.files[0], args.entries)
         return

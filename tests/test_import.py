@@ -309,3 +309,53 @@ def test_imported_blog_shows_the_sources_last_updated_date(client):
     Blog.objects.filter(pk=blog.pk).update(changed_at=blog.changed_at)
     page = client.get(blog.get_absolute_url()).content.decode()
     assert 'Last updated <time datetime="2025-02-13">13 Feb 2025</time>' not in page
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Entries written four at a time and spilled to disk at once: the chunk boundaries a
+    50,000-entry file meets, on the seeds."""
+    from liveblog.importers import loader, spill
+
+    monkeypatch.setattr(loader, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(spill, "SPOOL_BYTES", 1)
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_written_in_chunks_a_seed_imports_and_reimports_as_one_file(
+    name, seed_copy, expected_dir, small_chunks
+):
+    from liveblog.importers.reader import read_bytes
+
+    run_import(seed_copy / f"{name}.txt")
+    expected = json.loads((expected_dir / f"{name}.json").read_text())
+    assert document_part(exported(name)) == expected
+    blog = Blog.objects.get(source_name=name)
+    ids = dict(blog.entries.values_list("import_key", "pk"))
+
+    # At the source: a new entry on top, and a paragraph of the third changed.
+    path = seed_copy / f"{name}.txt"
+    newest, second, third = expected["entries"][:3]
+    paragraph = next(b["text"] for b in third["blocks"] if b["type"] == "paragraph")
+    text = path.read_text()
+    assert text.count(paragraph) == 1
+    text = text.replace(paragraph, paragraph + " More soon.")
+    start = text.index(newest["headline"])
+    text = text[:start] + "Brand new development\n\nSomething happened just now.\n\n" + text[start:]
+    path.write_text(text)
+    count = len(expected["entries"])
+    output = run_import(path)
+    assert f"entries 1 created, 1 updated, {count - 1} unchanged" in output
+    assert document_part(exported(name)) == document_part(read_bytes(path.read_bytes()))
+
+    # Then the new entry gone again, and the second's headline corrected in its place.
+    text = text.replace("Brand new development\n\nSomething happened just now.\n\n", "")
+    text = text.replace(second["headline"], second["headline"] + " (corrected)", 1)
+    path.write_text(text)
+    output = run_import(path)
+    assert f"entries 1 updated, {count - 1} unchanged, 1 deleted" in output
+    assert document_part(exported(name)) == document_part(read_bytes(path.read_bytes()))
+    corrected = blog.entries.get(headline=second["headline"] + " (corrected)")
+    assert corrected.pk in ids.values()  # the same entry, updated in its place
+    blog.refresh_from_db()
+    assert blog.entries.count() == blog.entry_count == count

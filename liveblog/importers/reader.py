@@ -1,9 +1,15 @@
 """Read scraped live-blog text (formats A and B of SEED_FORMAT.md) into the import document.
 
-Pure Python, no Django: `read_bytes()` / `read_text()` return the document as a dict, or raise
-ReaderError when the text is not a live blog at all (empty, binary, not UTF-8, no title, no
-entry). Everything else imports: each assumption the reader makes about a page that strays from
-the seeds is reported as a ReaderWarning on the caller's `warnings` list.
+Pure Python, no Django: `read_file()` / `read_bytes()` / `read_text()` return the document as a
+dict, or raise ReaderError when the text is not a live blog at all (empty, binary, not UTF-8, no
+title, no entry). Everything else imports: each assumption the reader makes about a page that
+strays from the seeds is reported as a ReaderWarning on the caller's `warnings` list.
+
+Long blogs: the text is read as a stream. `read_file()` checks the file in chunks, then reads it
+line by line, holding only the units between the entry being written and the next headline; each
+finished entry goes to the caller's `entries` (a list, or a spill to disk), so memory stays flat
+whatever the file's length. The lines parts came from are kept compactly (`Lines`), the warnings
+as the first MAX_WARNINGS of them (`Notes`).
 
 Hostile input: the reader is linear in the size of the text. Every pattern is anchored and either
 free of nested or adjacent unbounded quantifiers or only run on a line whose length is capped
@@ -11,9 +17,15 @@ first, and each unit of the text is looked at a bounded number of times.
 scripts/bench_reader.py times it on adversarial input; tests/test_reader_fuzz.py keeps it so.
 """
 
+import codecs
 import datetime
+import heapq
 import re
-from dataclasses import dataclass, field
+from array import array
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -168,15 +180,162 @@ class ReaderWarning:
 UNIT_NAMES = {"image": "an image", "list": "a bullet list", "source": "the Source: line"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """One piece of the text: a line, an image pair, a bullet list, or the attribution."""
 
     kind: str  # "line" | "image" | "list" | "source"
     line: int
     text: str = ""
-    block: dict = field(default_factory=dict)
+    block: dict | None = None  # an image's or a list's block
     headline_like: bool = False  # worked out once per line, when the unit is made
+
+
+# The reader's passes, in the order they once ran one after another: warnings on the same line
+# are listed in this order, whichever pass of the stream noticed them first.
+HEADER, UNITS, TOP, BODY_TOP, STARTS, BODY = range(6)
+
+
+class Notes:
+    """The reader's warnings: sorted by line, the first MAX_WARNINGS kept and the rest counted
+    (a hostile page that strays on every line holds a hundred, not a million)."""
+
+    def __init__(self, limit: int = MAX_WARNINGS):
+        self.limit = limit
+        self.count = 0
+        self._kept: list = []  # a max-heap of the smallest (line, pass, order) keys seen
+
+    def add(self, kind: int, note: ReaderWarning) -> None:
+        self.count += 1
+        item = ((-note.line, -kind, -self.count), note)
+        if len(self._kept) < self.limit:
+            heapq.heappush(self._kept, item)
+        elif item > self._kept[0]:
+            heapq.heapreplace(self._kept, item)
+
+    def of(self, kind: int) -> "_PassNotes":
+        return _PassNotes(self, kind)
+
+    def sorted(self) -> list[ReaderWarning]:
+        notes = [note for _, note in sorted(self._kept, reverse=True)]
+        if self.count > self.limit:
+            rest = self.count - self.limit + 1
+            cut = notes[self.limit - 1].line
+            notes[self.limit - 1 :] = [
+                ReaderWarning(cut, f"{rest} more warnings like the ones above not listed")
+            ]
+        return notes
+
+
+@dataclass(slots=True)
+class _PassNotes:
+    """The warnings one pass of the reader notes (`append`, as on a list)."""
+
+    notes: Notes
+    kind: int
+
+    def append(self, note: ReaderWarning) -> None:
+        self.notes.add(self.kind, note)
+
+
+ENTRY_PATH_RE = re.compile(r"entries\[(\d{1,9})\](?:\.blocks\[(\d{1,9})\])?")
+
+
+class Lines:
+    """The line each part of the document came from, by its path ("title", "intro[0]",
+    "entries[3]", "entries[3].blocks[1]"), so that a value the database refuses later can be
+    reported at its line. Entries and blocks are kept in arrays: 8 bytes a part."""
+
+    def __init__(self):
+        self.parts: dict[str, int] = {}
+        self.entries = array("q")
+        self.first_block = array("q")  # per entry, where its blocks start in `blocks`
+        self.blocks = array("q")
+
+    def __setitem__(self, path: str, line: int) -> None:
+        self.parts[path] = line
+
+    def setdefault(self, path: str, line: int) -> int:
+        return self.parts.setdefault(path, line)
+
+    def update(self, parts: dict[str, int]) -> None:
+        self.parts.update(parts)
+
+    def add_entry(self, line: int) -> None:
+        self.entries.append(line)
+        self.first_block.append(len(self.blocks))
+
+    def add_block(self, line: int) -> None:
+        """The line of the next block of the last entry."""
+        self.blocks.append(line)
+
+    def get(self, path: str) -> int | None:
+        match = ENTRY_PATH_RE.fullmatch(path)
+        if match is None:
+            return self.parts.get(path)
+        entry = int(match[1])
+        if entry >= len(self.entries):
+            return None
+        if match[2] is None:
+            return self.entries[entry]
+        end = self.first_block[entry + 1] if entry + 1 < len(self.entries) else len(self.blocks)
+        at = self.first_block[entry] + int(match[2])
+        return self.blocks[at] if at < end else None
+
+    def __contains__(self, path: str) -> bool:
+        return self.get(path) is not None
+
+    def __getitem__(self, path: str) -> int:
+        line = self.get(path)
+        if line is None:
+            raise KeyError(path)
+        return line
+
+    def as_dict(self) -> dict[str, int]:
+        """Every path and its line (for tests and small documents)."""
+        found = dict(self.parts)
+        for entry, line in enumerate(self.entries):
+            found[f"entries[{entry}]"] = line
+            end = self.first_block[entry + 1] if entry + 1 < len(self.entries) else len(self.blocks)
+            for n, at in enumerate(range(self.first_block[entry], end)):
+                found[f"entries[{entry}].blocks[{n}]"] = self.blocks[at]
+        return found
+
+
+class _Window:
+    """The units of a text as they are read: looked up by their index, those behind the reader
+    let go (`release`), so that a long blog is never held whole."""
+
+    def __init__(self, units: Iterator[Unit]):
+        self._source = units
+        self._held: list[Unit] = []
+        self._first = 0  # the index of _held[0]
+        self.last: Unit | None = None  # the last unit read so far (at the end: the text's last)
+
+    def has(self, index: int) -> bool:
+        while index - self._first >= len(self._held):
+            unit = next(self._source, None)
+            if unit is None:
+                return False
+            self._held.append(unit)
+            self.last = unit
+        return True
+
+    def get(self, index: int) -> Unit | None:
+        return self._held[index - self._first] if self.has(index) else None
+
+    def __getitem__(self, index: int) -> Unit:
+        return self._held[index - self._first]  # callers ask has() first
+
+    def release(self, index: int) -> None:
+        """Units before `index` are not looked at again."""
+        done = index - self._first
+        if done >= RELEASE_AFTER:
+            del self._held[:done]
+            self._first = index
+
+
+RELEASE_AFTER = 512  # units let go at a time: the copy of the rest is paid that rarely
 
 
 def _line(number: int, text: str) -> Unit:
@@ -195,81 +354,158 @@ def quoted(text: str) -> str:
     return f"“{text[: QUOTE_IN_WARNING - 1].rstrip()}…”"
 
 
-def read_bytes(data: bytes, *, warnings: list | None = None, lines: dict | None = None) -> dict:
-    if not data.strip():
-        raise ReaderError("the file is empty", 1)
-    if len(data) > MAX_BYTES:
+def read_bytes(data: bytes, *, warnings: list | None = None, lines: Lines | None = None) -> dict:
+    _check(len(data), [data])
+    return read_text(data.decode("utf-8"), warnings=warnings, lines=lines)
+
+
+READ_CHUNK = 1024 * 1024
+
+
+def read_file(
+    path: Path, *, warnings: list | None = None, lines: Lines | None = None, entries=None
+) -> dict:
+    """The document of the text file at `path`, read as a stream: checked in chunks first, then
+    read line by line. Each entry is appended to `entries` (a list unless given) as it ends."""
+    with open(path, "rb") as handle:
+        _check(path.stat().st_size, iter(lambda: handle.read(READ_CHUNK), b""))
+    # Universal newlines: "\r\n" and a lone "\r" end a line, as read_text() has them.
+    with open(path, encoding="utf-8", newline=None) as handle:
+        return read_lines(handle, warnings=warnings, lines=lines, entries=entries)
+
+
+def _check(size: int, chunks: Iterable[bytes]) -> None:
+    """Refuse what is no text at all, looking at one chunk at a time: an empty file, one too
+    large, binary data (a NUL byte, whichever line it is on), bytes that are not UTF-8."""
+    if size > MAX_BYTES:
         raise ReaderError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB", 0)
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ReaderError("binary data (NUL byte): not a text file", line)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = newlines = 0
+    blank = True
+    bad = None  # the first byte that is not UTF-8: (line, byte)
+    for chunk in chunks:
+        blank = blank and not chunk.strip()
+        if (at := chunk.find(b"\x00")) >= 0:
+            line = newlines + chunk.count(b"\n", 0, at) + 1
+            raise ReaderError("binary data (NUL byte): not a text file", line)
+        if bad is None:
+            bad = _undecodable(decoder, chunk, offset, newlines)
+        offset += len(chunk)
+        newlines += chunk.count(b"\n")
+    if blank:
+        raise ReaderError("the file is empty", 1)
+    if bad is None:
+        bad = _undecodable(decoder, b"", offset, newlines, final=True)
+    if bad is not None:
+        raise ReaderError(f"not UTF-8 text (byte 0x{bad[1]:02x})", bad[0])
+
+
+def _undecodable(decoder, chunk: bytes, offset: int, newlines: int, final: bool = False):
+    """(line, byte) of the first byte of `chunk` (or of a sequence it ends) that is not UTF-8."""
+    held = len(decoder.getstate()[0])  # the start of a character the last chunk cut in two
     try:
-        text = data.decode("utf-8")
+        decoder.decode(chunk, final)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ReaderError(f"not UTF-8 text (byte 0x{data[error.start]:02x})", line) from None
-    return read_text(text, warnings=warnings, lines=lines)
+        # The error counts from the held bytes (no line break among them) then this chunk.
+        inside = max(0, error.start - held)
+        return newlines + chunk.count(b"\n", 0, inside) + 1, error.object[error.start]
+    return None
 
 
 def detect_format(text: str) -> str:
-    groups = _groups(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _detect(groups) if groups else "A"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ahead = _Ahead(_nonblank(match.group() for match in LINE_RE.finditer(text)))
+    return _detect(ahead) if ahead.peek() else "A"
 
 
-def _detect(groups: list[list[tuple[int, str]]]) -> str:
-    first = groups[0][0][1]
+def _detect(ahead: "_Ahead") -> str:
+    _, first, group = ahead.peek()
     if B_DETECT_RE.match(first):
         return "B"
     # A B page that lost its " date YYYY-MM-DD" still has its dates after the title, and no blank
     # line under its header; an A page leaves a blank line after the title.
-    if len(groups[0]) > 1 and PUBLISHED_RE.search(first):
+    if ahead.in_group(1, group) and PUBLISHED_RE.search(first):
         return "B"
     return "A"
 
 
-def read_text(text: str, *, warnings: list | None = None, lines: dict | None = None) -> dict:
-    """The document of `text`. With `lines`, it is filled with the line each part of the
-    document came from, by its path ("title", "entries[3]", "entries[3].blocks[1]"), so that a
-    value the database refuses later can be reported at its line."""
-    lines = {} if lines is None else lines
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    groups = _groups(text)
-    if not groups:
+def read_text(
+    text: str, *, warnings: list | None = None, lines: Lines | None = None, entries=None
+) -> dict:
+    """The document of `text`. With `lines` (a Lines), it is filled with the line each part of
+    the document came from, by its path."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Line by line without a list of every raw line: a long blog's text is read once.
+    raw_lines = (match.group() for match in LINE_RE.finditer(text))
+    return read_lines(raw_lines, warnings=warnings, lines=lines, entries=entries)
+
+
+def read_lines(
+    raw_lines: Iterable[str],
+    *,
+    warnings: list | None = None,
+    lines: Lines | None = None,
+    entries=None,
+) -> dict:
+    """The document of a text given line by line (the first line is line 1). Its entries are
+    appended to `entries` (anything with append(); a new list unless given) as each one ends,
+    and the document's "entries" is that object."""
+    lines = Lines() if lines is None else lines
+    notes = Notes()
+    ahead = _Ahead(_nonblank(raw_lines))
+    if ahead.peek() is None:
         raise ReaderError("the file is empty", 1)
-    notes: list[ReaderWarning] = []
-    if _detect(groups) == "B":
-        document = _read_b(groups, notes, lines)
+    document = _empty_document(_detect(ahead))
+    document["entries"] = [] if entries is None else entries
+    if document["format"] == "B":
+        _read_b(document, ahead, notes, lines)
     else:
-        document = _read_a(groups, notes, lines)
+        _read_a(document, ahead, notes, lines)
     if warnings is not None:
-        notes.sort(key=lambda note: note.line)
-        if len(notes) > MAX_WARNINGS:
-            rest = len(notes) - MAX_WARNINGS + 1
-            cut = notes[MAX_WARNINGS - 1].line
-            notes[MAX_WARNINGS - 1 :] = [
-                ReaderWarning(cut, f"{rest} more warnings like the ones above not listed")
-            ]
-        warnings.extend(notes)
+        warnings.extend(notes.sorted())
     return document
 
 
 LINE_RE = re.compile(r"^[^\n]*$", re.MULTILINE)
 
 
-def _groups(text: str) -> list[list[tuple[int, str]]]:
-    """Runs of non-blank lines as (line number, cleaned text); leading bullets keep their mark."""
-    groups, current = [], []
-    # Line by line without a list of every raw line: a long blog's text is read once.
-    for number, match in enumerate(LINE_RE.finditer(text), start=1):
-        line = clean(match.group())
-        if line:
-            current.append((number, line))
-        elif current:
-            groups.append(current)
-            current = []
-    if current:
-        groups.append(current)
-    return groups
+def _nonblank(raw_lines: Iterable[str]) -> Iterator[tuple[int, str, int]]:
+    """The non-blank lines as (line number, cleaned text, group): a group is a run of lines with
+    no blank line between them. Leading bullets keep their mark."""
+    group = 0
+    after_blank = True
+    for number, raw in enumerate(raw_lines, start=1):
+        line = clean(raw)
+        if not line:
+            after_blank = True
+            continue
+        group += after_blank
+        after_blank = False
+        yield number, line, group
+
+
+class _Ahead:
+    """The non-blank lines, taken one at a time, with a look at the next few."""
+
+    def __init__(self, lines: Iterator[tuple[int, str, int]]):
+        self._lines = lines
+        self._seen: deque = deque()
+
+    def peek(self, at: int = 0) -> tuple[int, str, int] | None:
+        while len(self._seen) <= at:
+            line = next(self._lines, None)
+            if line is None:
+                return None
+            self._seen.append(line)
+        return self._seen[at]
+
+    def in_group(self, at: int, group: int) -> bool:
+        """Whether the line `at` ahead is in `group` (no blank line before it)."""
+        line = self.peek(at)
+        return line is not None and line[2] == group
+
+    def take(self) -> tuple[int, str, int] | None:
+        return self._seen.popleft() if self._seen else next(self._lines, None)
 
 
 def _bullet_item(line: str) -> str | None:
@@ -282,66 +518,74 @@ def _bullet_item(line: str) -> str | None:
     return None
 
 
-def _units(
-    groups: list[list[tuple[int, str]]], notes: list, *, last_line: int, images: bool
-) -> list[Unit]:
-    """Cut the groups into units. `images` is False for format B, which has no image pairs:
-    there a line ending in brackets ("[sic]", "[translated]") is just a paragraph."""
-    units: list[Unit] = []
-    for group in groups:
-        index = 0
-        while index < len(group):
-            number, line = group[index]
-            following = group[index + 1][1] if index + 1 < len(group) else None
-            if number == last_line and (match := SOURCE_RE.match(line)) and line[match.end() :]:
-                units.append(Unit("source", number, text=line[match.end() :].strip()))
-                index += 1
-            elif (item := _bullet_item(line)) is not None:
-                items = []
-                while index < len(group) and (item := _bullet_item(group[index][1])) is not None:
-                    if item:  # a bare bullet mark is no item
-                        items.append(item)
-                    index += 1
-                # Bullets split by blank lines are still one list.
-                if units and units[-1].kind == "list":
-                    units[-1].block["items"].extend(items)
-                elif items:
-                    units.append(Unit("list", number, block={"type": "list", "items": items}))
-            elif (
-                images
-                and following
-                and (split := _credit_split(following))
-                and _reads_as_credit(split[1])
-                and not _credit_split(line)
-                and not INTERACTIVE_RE.match(following)
-            ):
-                units.append(Unit("image", number, block=_image(line, following)))
-                index += 2
-            elif images and (split := _credit_split(line)) and not INTERACTIVE_RE.match(line):
-                # An image is two lines with no blank between; a lone caption has lost its alt
-                # text, which editors must write. A bracket that names no agency or photographer
-                # ("[sic]", "[Urdu]") ends a paragraph instead.
-                credit = split[1]
-                if _reads_as_credit(credit):
-                    notes.append(
-                        ReaderWarning(number, "caption without alt text; imported with empty alt")
-                    )
-                    units.append(Unit("image", number, block=_image("", line)))
-                else:
-                    if credit[:1].isupper():
-                        notes.append(
-                            ReaderWarning(
-                                number,
-                                f"line ends in [{credit}], which reads as an aside, not a photo "
-                                "credit; imported as a paragraph",
-                            )
-                        )
-                    units.append(_line(number, line))
-                index += 1
+def _units(ahead: _Ahead, notes, *, images: bool) -> Iterator[Unit]:
+    """Cut the lines into units, one at a time. `images` is False for format B, which has no
+    image pairs: there a line ending in brackets ("[sic]", "[translated]") is just a paragraph.
+
+    A unit is handed on once the next one is made: bullets split by blank lines are still one
+    list, so a list takes the bullets after it until something else comes."""
+    held: Unit | None = None
+    for unit in _cut(ahead, notes, images=images):
+        if unit.kind == "list" and held is not None and held.kind == "list":
+            held.block["items"].extend(unit.block["items"])
+            continue
+        if unit.kind == "list" and not unit.block["items"]:
+            continue  # bare bullet marks alone are no list
+        if held is not None:
+            yield held
+        held = unit
+    if held is not None:
+        yield held
+
+
+def _cut(ahead: _Ahead, notes, *, images: bool) -> Iterator[Unit]:
+    """The units as made: an image is two lines of a group, a list a run of bullet lines in a
+    group (a list unit for each run), the Source: line the text's last line."""
+    while (current := ahead.take()) is not None:
+        number, line, group = current
+        following = ahead.peek()[1] if ahead.in_group(0, group) else None
+        if ahead.peek() is None and (match := SOURCE_RE.match(line)) and line[match.end() :]:
+            yield Unit("source", number, text=line[match.end() :].strip())
+        elif (item := _bullet_item(line)) is not None:
+            items = [item] if item else []  # a bare bullet mark is no item
+            while ahead.in_group(0, group) and (item := _bullet_item(ahead.peek()[1])) is not None:
+                ahead.take()
+                if item:
+                    items.append(item)
+            # Bare bullet marks make no list of their own (see _units).
+            yield Unit("list", number, block={"type": "list", "items": items})
+        elif (
+            images
+            and following
+            and (split := _credit_split(following))
+            and _reads_as_credit(split[1])
+            and not _credit_split(line)
+            and not INTERACTIVE_RE.match(following)
+        ):
+            ahead.take()
+            yield Unit("image", number, block=_image(line, following))
+        elif images and (split := _credit_split(line)) and not INTERACTIVE_RE.match(line):
+            # An image is two lines with no blank between; a lone caption has lost its alt
+            # text, which editors must write. A bracket that names no agency or photographer
+            # ("[sic]", "[Urdu]") ends a paragraph instead.
+            credit = split[1]
+            if _reads_as_credit(credit):
+                notes.append(
+                    ReaderWarning(number, "caption without alt text; imported with empty alt")
+                )
+                yield Unit("image", number, block=_image("", line))
             else:
-                units.append(_line(number, line))
-                index += 1
-    return units
+                if credit[:1].isupper():
+                    notes.append(
+                        ReaderWarning(
+                            number,
+                            f"line ends in [{credit}], which reads as an aside, not a photo "
+                            "credit; imported as a paragraph",
+                        )
+                    )
+                yield _line(number, line)
+        else:
+            yield _line(number, line)
 
 
 def _credit_split(line: str) -> tuple[str, str] | None:
@@ -450,23 +694,23 @@ def _empty_document(fmt: str) -> dict:
     }
 
 
-def _read_a(groups, notes: list, lines: dict) -> dict:
-    document = _empty_document("A")
-    last_line = groups[-1][-1][0]
-    units = _units(groups, notes, last_line=last_line, images=True)
-    if not units or units[0].kind != "line":
-        found = UNIT_NAMES[units[0].kind] if units else "only empty bullets"
-        line = units[0].line if units else groups[0][0][0]
+def _read_a(document: dict, ahead: _Ahead, notes: Notes, lines: Lines) -> None:
+    first_line = ahead.peek()[0]
+    units = _Window(_units(ahead, notes.of(UNITS), images=True))
+    title = units.get(0)
+    if title is None or title.kind != "line":
+        found = UNIT_NAMES[title.kind] if title else "only empty bullets"
+        line = title.line if title else first_line
         raise ReaderError(f"expected the blog's title on the first line, found {found}", line)
-    document["title"] = units[0].text
-    lines["title"] = units[0].line
+    document["title"] = title.text
+    lines["title"] = title.line
     index = 1
     # The standfirst is the one line after the title, unless that line already opens an entry.
     # Whatever its punctuation, it cannot open one when the hero image, the key points or the
     # closed notice (all come before the entries) follow it.
-    if index < len(units) and units[index].kind == "line":
-        following = units[index + 1] if index + 1 < len(units) else None
-        opens_entry = index in _entry_starts(units, index, [], first_run_only=True)
+    if units.has(index) and units[index].kind == "line":
+        following = units.get(index + 1)
+        opens_entry = index in set(_entry_starts(units, index, [], first_run_only=True))
         heading = KEY_POINTS_HEADING_RE.fullmatch(units[index].text)
         if (
             not heading
@@ -481,35 +725,31 @@ def _read_a(groups, notes: list, lines: dict) -> dict:
             lines["standfirst"] = units[index].line
             index += 1
     if document["standfirst"] is None:
-        notes.append(ReaderWarning(units[0].line, "no standfirst line after the title"))
-    if units[-1].kind != "source":
-        notes.append(
-            ReaderWarning(units[-1].line, "no Source: line at the end; imported without one")
+        notes.add(TOP, ReaderWarning(title.line, "no standfirst line after the title"))
+    _read_body(document, units, index, notes, lines)
+    if units.last.kind != "source":
+        notes.add(
+            TOP, ReaderWarning(units.last.line, "no Source: line at the end; imported without one")
         )
-    return _read_body(document, units, index, notes, lines)
 
 
-def _read_b(groups, notes: list, lines: dict) -> dict:
-    document = _empty_document("B")
-    header_line, header = groups[0][0]
-    taken = 1
+def _read_b(document: dict, ahead: _Ahead, notes: Notes, lines: Lines) -> None:
+    header_line, header, group = ahead.take()
     date = B_DATE_RE.match(header)
-    if date and date.end() == len(header) and len(groups[0]) > 1:
+    if date and date.end() == len(header) and ahead.in_group(0, group):
         # " date YYYY-MM-DD" alone: the title and dates broke onto the next line.
-        following = groups[0][1][1]
+        following_line, following, _ = ahead.peek()
         if PUBLISHED_RE.search(following) or UPDATED_RE.search(following):
-            notes.append(
-                ReaderWarning(groups[0][1][0], "header broken after the date; lines joined")
-            )
-            header, taken = f"{header} {following}", 2
-    _read_b_header(document, header, header_line, notes)
+            joined = ReaderWarning(following_line, "header broken after the date; lines joined")
+            notes.add(HEADER, joined)
+            header = f"{header} {following}"
+            ahead.take()
+    _read_b_header(document, header, header_line, notes.of(HEADER))
     lines.update(dict.fromkeys(("title", "date", "published", "updated"), header_line))
-    rest = [groups[0][taken:], *groups[1:]]
-    rest = [group for group in rest if group]
-    if not rest:
+    if ahead.peek() is None:
         raise ReaderError("the blog has a title but no entries", header_line)
-    units = _units(rest, notes, last_line=rest[-1][-1][0], images=False)
-    return _read_body(document, units, 0, notes, lines)
+    units = _Window(_units(ahead, notes.of(UNITS), images=False))
+    _read_body(document, units, 0, notes, lines)
 
 
 def _read_b_header(document: dict, header: str, line: int, notes: list) -> None:
@@ -572,9 +812,9 @@ def _body_score(text: str) -> int:
 
 
 def _entry_starts(
-    units: list[Unit], start: int, notes: list, *, first_run_only: bool = False
-) -> set[int]:
-    """Which units from `start` open an entry: a headline-like line with body after it.
+    units: _Window, start: int, notes, *, first_run_only: bool = False
+) -> Iterator[int]:
+    """Which units from `start` open an entry, in order: a headline-like line with body after it.
 
     Two or more headline-like lines in a row (a paragraph without a full stop next to a
     headline) are read in one pass: the headline is the line of the run that reads least like
@@ -583,21 +823,21 @@ def _entry_starts(
     without a full stop more often ends a part than opens one), else the first. A lone
     headline-like line at the very end is body. Each run is decided once, so the pass is
     linear. `first_run_only` stops after the run at `start` (whether the standfirst candidate
-    opens an entry).
+    opens an entry). A start is given once its run is decided: the units before the next run
+    are not looked at again.
     """
-    starts: set[int] = set()
+    found = False
     index = start
-    total = len(units)
-    while index < total:
+    while units.has(index):
         if not units[index].headline_like:
             if first_run_only:
                 break
             index += 1
             continue
         end = index
-        while end + 1 < total and units[end + 1].headline_like:
+        while units.has(end + 1) and units[end + 1].headline_like:
             end += 1
-        following = units[end + 1] if end + 1 < total else None
+        following = units.get(end + 1)
         # The headline needs body after it: at the very end, the last line of the run cannot be.
         last = end if following is not None and following.kind != "source" else end - 1
         if last < index:
@@ -623,8 +863,8 @@ def _entry_starts(
             else:
                 headline = index + scores.index(best)
         # Lines before the first headline are the intro; later ones end the entry above.
-        before = "imported as intro" if not starts else "imported as a paragraph of the entry above"
-        starts.add(headline)
+        before = "imported as intro" if not found else "imported as a paragraph of the entry above"
+        found = True
         if end - index + 1 > LONG_RUN:
             notes.append(
                 ReaderWarning(
@@ -635,6 +875,7 @@ def _entry_starts(
                 )
             )
             index = end + 1
+            yield headline
             if first_run_only:
                 break
             continue
@@ -648,17 +889,18 @@ def _entry_starts(
             notes.append(
                 ReaderWarning(units[position].line, f"{quoted(units[position].text)} {message}")
             )
+        index = end + 1
+        yield headline
         if first_run_only:
             break
-        index = end + 1
-    return starts
 
 
-def _closed_notice_index(units: list[Unit], index: int) -> int | None:
+def _closed_notice_index(units: _Window, index: int) -> int | None:
     """Where the closed notice is, if only intro comes before it: lines and lists, at most one of
     them headline-like (a standfirst or intro paragraph without a full stop)."""
     headline_like = 0
-    for position in range(index, len(units)):
+    position = index - 1
+    while units.has(position := position + 1):
         unit = units[position]
         if unit.kind not in ("line", "list"):
             return None
@@ -670,7 +912,7 @@ def _closed_notice_index(units: list[Unit], index: int) -> int | None:
     return None
 
 
-def _key_points_heading(units: list[Unit], index: int, notes: list, *, guess: bool) -> bool:
+def _key_points_heading(units: _Window, index: int, notes, *, guess: bool) -> bool:
     """Whether the line at `index` (the top of the page) heads the key points. With `guess`
     (format B, where a page opens with its key points), any short line over a list does."""
     unit = units[index]
@@ -678,7 +920,7 @@ def _key_points_heading(units: list[Unit], index: int, notes: list, *, guess: bo
         return False
     if KEY_POINTS_RE.fullmatch(unit.text):
         return True
-    if index + 1 >= len(units) or units[index + 1].kind != "list":
+    if not units.has(index + 1) or units[index + 1].kind != "list":
         return False
     if KEY_POINTS_HEADING_RE.fullmatch(unit.text):
         return True
@@ -694,23 +936,25 @@ def _key_points_heading(units: list[Unit], index: int, notes: list, *, guess: bo
     return False
 
 
-def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines: dict) -> dict:
-    """From after the header: hero, key points, intro, closed notice, entries, source."""
-    if index < len(units) and units[index].kind == "image":
+def _read_body(document: dict, units: _Window, index: int, notes: Notes, lines: Lines) -> None:
+    """From after the header: hero, key points, intro, closed notice, entries, source. Each
+    entry is appended to document["entries"] once it ends."""
+    top = notes.of(BODY_TOP)
+    if units.has(index) and units[index].kind == "image":
         document["hero_image"] = units[index].block
         lines["hero_image"] = units[index].line
         index += 1
     # The key points come first: their heading would otherwise open an entry of its own.
-    has_heading = index < len(units) and _key_points_heading(
-        units, index, notes, guess=document["format"] == "B"
+    has_heading = units.has(index) and _key_points_heading(
+        units, index, top, guess=document["format"] == "B"
     )
     if has_heading:
         index += 1
-    if index < len(units) and units[index].kind == "list":
+    if units.has(index) and units[index].kind == "list":
         lines["key_points"] = units[index].line
         document["key_points"].extend(units[index].block["items"])
         if not has_heading and document["format"] == "B":
-            notes.append(
+            top.append(
                 ReaderWarning(
                     units[index].line,
                     "bullet list without a 'What you need to know' heading read as key points",
@@ -719,15 +963,15 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines
         index += 1
     # An invitation to follow the coverage is intro, even without its colon.
     if (
-        index < len(units)
+        units.has(index)
         and units[index].kind == "line"
         and units[index].headline_like
         and INTRO_RE.match(units[index].text)
         and not CLOSED_RE.search(units[index].text)
-        and index + 1 < len(units)
+        and units.has(index + 1)
         and units[index + 1].headline_like
     ):
-        notes.append(
+        top.append(
             ReaderWarning(
                 units[index].line,
                 f"{quoted(units[index].text)} has no closing colon; imported as the intro",
@@ -739,14 +983,15 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines
     # Entries come after the closed notice: lines before it are intro, however headline-like.
     closed = _closed_notice_index(units, index)
     start = index if closed is None else closed + 1
-    starts = _entry_starts(units, start, notes)
-    first_entry = min(starts, default=len(units))
+    starts = _entry_starts(units, start, notes.of(STARTS))
+    first_entry = next(starts, None)
+    body = notes.of(BODY)
     pending_images: list[Unit] = []
-    while index < first_entry:
+    while (first_entry is None or index < first_entry) and units.has(index):
         unit = units[index]
         if unit.kind == "list" and document["key_points"]:
             document["key_points"].extend(unit.block["items"])
-            notes.append(
+            body.append(
                 ReaderWarning(
                     unit.line,
                     "a second bullet list before the first entry; added to the key points",
@@ -756,13 +1001,13 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines
             lines.setdefault("key_points", unit.line)
             document["key_points"].extend(unit.block["items"])
             if document["intro"] or document["closed_notice"]:
-                notes.append(
+                body.append(
                     ReaderWarning(unit.line, "bullet list after the intro read as key points")
                 )
         elif unit.kind == "image" and document["hero_image"] is None:
             document["hero_image"] = unit.block
             lines["hero_image"] = unit.line
-            notes.append(
+            body.append(
                 ReaderWarning(unit.line, "image after text at the top read as the hero image")
             )
         elif unit.kind == "image":
@@ -779,23 +1024,26 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines
             lines[f"intro[{len(document['intro'])}]"] = unit.line
             document["intro"].append(unit.text)
         index += 1
-    if first_entry >= len(units):
-        line = units[-1].line if units else 1
+    if first_entry is None:
+        line = units.last.line if units.last else 1
         raise ReaderError("the blog has a title but no entries (no headline found)", line)
 
+    entries = document["entries"]
     entry = None
-    while index < len(units):
+    next_start = first_entry
+    while units.has(index):
         unit = units[index]
-        if index in starts:
+        if index == next_start:
+            if entry is not None:
+                entries.append(entry)
             entry = {"headline": unit.text, "blocks": []}
-            where = f"entries[{len(document['entries'])}]"
-            lines[where] = unit.line
-            document["entries"].append(entry)
+            lines.add_entry(unit.line)
+            next_start = next(starts, None)
             if pending_images:
                 # Only the hero comes before the entries: a later picture has lost its place,
                 # most likely in the first entry (whose headline may end in a full stop).
                 for image in pending_images:
-                    notes.append(
+                    body.append(
                         ReaderWarning(
                             image.line,
                             "a second image before the first entry; moved to the start of "
@@ -803,14 +1051,15 @@ def _read_body(document: dict, units: list[Unit], index: int, notes: list, lines
                         )
                     )
                 for image in pending_images:
-                    lines[f"{where}.blocks[{len(entry['blocks'])}]"] = image.line
+                    lines.add_block(image.line)
                     entry["blocks"].append(image.block)
                 pending_images = []
         elif unit.kind == "source":
             document["source"] = unit.text
             lines["source"] = unit.line
         else:
-            lines[f"{where}.blocks[{len(entry['blocks'])}]"] = unit.line
+            lines.add_block(unit.line)
             entry["blocks"].append(_line_block(unit.text) if unit.kind == "line" else unit.block)
         index += 1
-    return document
+        units.release(index)
+    entries.append(entry)
