@@ -1336,8 +1336,12 @@ def _load_chunk(blog, rows, images, *, overwrite, tally, is_new, pins, pinned_on
     ]
     Caption.objects.bulk_add(captions, reason=reason)
     tally.add("captions", "created", len(captions))
-    if placements:  # what the written entries lack follows their pictures
-        Entry.objects.filter(pk__in=[pk for pk, _ in placements]).refresh_attention()
+    # What the written entries lack follows their pictures: entries created with some, and
+    # updated ones whose pictures were replaced (they may have none now). A new entry without
+    # pictures lacks none.
+    pictured = [entry.pk for entry, placed, _ in creates if placed] + replaced
+    if pictured:
+        Entry.objects.filter(pk__in=pictured).refresh_attention()
     written = [(entry.pk, plan) for entry, _, plan in creates]
     written += [(entry.pk, plan) for entry, plan in updates]
     _load_people(written, reason)
