@@ -247,14 +247,31 @@ def bounded(using: str = "default") -> Iterator[None]:
             # SET LOCAL: the settings end with the transaction. A search's SQL is the same
             # text whatever the words (they are parameters), so prepared statements would soon
             # run a generic plan made without them: each search is planned for its own words.
+            # Inside a caller's transaction this is a savepoint, and SET LOCAL outlives its
+            # release: the caller's settings are read as these are set (the materialized CTE
+            # first) and given back after, or the caller's next statements (a deferred foreign
+            # key check at its COMMIT, say) would run under the search's timeout.
+            nested = connection.in_atomic_block
             with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true),"
+                    "WITH caller AS MATERIALIZED (SELECT current_setting('statement_timeout') AS t,"
+                    " current_setting('enable_seqscan') AS s,"
+                    " current_setting('plan_cache_mode') AS p)"
+                    " SELECT caller.t, caller.s, caller.p,"
+                    " set_config('statement_timeout', %s, true),"
                     " set_config('enable_seqscan', 'off', true),"
-                    " set_config('plan_cache_mode', 'force_custom_plan', true)",
+                    " set_config('plan_cache_mode', 'force_custom_plan', true) FROM caller",
                     [str(settings.LIVEBLOG_SEARCH_TIMEOUT_MS)],
                 )
+                caller = cursor.fetchone()[:3]
                 yield
+                if nested:  # (after a failure the savepoint's rollback undoes them)
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, true),"
+                        " set_config('enable_seqscan', %s, true),"
+                        " set_config('plan_cache_mode', %s, true)",
+                        list(caller),
+                    )
         elif connection.vendor == "sqlite":
             connection.ensure_connection()
             deadline = time.monotonic() + settings.LIVEBLOG_SEARCH_TIMEOUT_MS / 1000

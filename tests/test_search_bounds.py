@@ -199,6 +199,33 @@ def test_a_query_past_the_time_is_stopped_as_too_broad(db, settings):
         assert cursor.fetchone() == (1,)
 
 
+def test_a_search_inside_a_transaction_gives_the_callers_settings_back(postgres, settings):
+    # Found in CI: inside the test's transaction the search's SET LOCAL outlived its savepoint,
+    # and the deferred foreign-key check of 150,000 rows at the end ran under its timeout.
+    settings.LIVEBLOG_SEARCH_TIMEOUT_MS = 1234
+
+    def current() -> tuple:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), current_setting('enable_seqscan'),"
+                " current_setting('plan_cache_mode')"
+            )
+            return cursor.fetchone()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = '45s'")
+    before = current()
+    assert before[0] == "45s"
+    with search.bounded():
+        assert current() == ("1234ms", "off", "force_custom_plan")
+    assert current() == before
+    # After a stopped search the savepoint's rollback gives them back too.
+    settings.LIVEBLOG_SEARCH_TIMEOUT_MS = 100
+    with pytest.raises(search.TooBroad), search.bounded(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(5)")
+    assert current() == before
+
+
 def test_other_database_errors_are_not_taken_for_a_timeout(db):
     from django.db import DatabaseError
 
