@@ -190,7 +190,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(
+    env: dict[str, str], port: int, workers: int, log: Path, ready: str = "/healthz/"
+) -> subprocess.Popen:
+    """gunicorn with the shipped settings, once `ready` answers 200 (the bare yardstick serves
+    nothing but its do-nothing view)."""
     env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")]
@@ -202,14 +206,14 @@ def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> sub
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}; see {log}")
         try:
-            status, _, _ = fetch(port, "/healthz/")
+            status, _, _ = fetch(port, ready)
             if status == 200:
                 return process
         except OSError:
             pass
         time.sleep(0.2)
     stop_server(process)
-    raise SystemExit(f"gunicorn did not answer /healthz/ within 30 s; see {log}")
+    raise SystemExit(f"gunicorn did not answer {ready} within 30 s; see {log}")
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -488,7 +492,9 @@ def main() -> int:
         process = start_server(env, port, args.workers, workdir / "gunicorn.log")
         bare_port = free_port()
         bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench_load_bare_settings"}
-        bare_process = start_server(bare_env, bare_port, args.workers, workdir / "bare.log")
+        bare_process = start_server(
+            bare_env, bare_port, args.workers, workdir / "bare.log", ready="/bench/baseline/"
+        )
         cache = "Redis" if os.environ.get("REDIS_URL") else "local memory per worker"
         print(
             f"gunicorn: {args.workers} workers on {HOST}:{port}; cache: {cache}; load: {tool}, "
