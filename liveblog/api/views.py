@@ -257,7 +257,7 @@ class BlogEntryViewSet(
             # Editors also see drafts, whose edits move no revision but the state's version.
             etag = freshness.digest_etag("entries", self.scope(), *state, self.blog.state_version)
             keep = None
-        since = self.since(state)
+        since = self.checked_since(state)
 
         def build():
             queryset = self.filter_queryset(self.get_queryset())
@@ -271,7 +271,8 @@ class BlogEntryViewSet(
             etag=etag, last_modified=state.last_modified, build=build, keep=keep
         )
 
-    def since(self, state) -> int | None:
+    def checked_since(self, state) -> int | None:
+        """The `since` asked for, refused if no answer of this blog could have given it."""
         since = self.requested_since
         if since is not None and since > state.revision:
             raise ValidationError(
