@@ -223,13 +223,18 @@ def test_a_chunked_body_sent_for_real_is_refused_not_ignored(live_server, django
     host, port = live_server.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
-        conn.request(
-            "POST",
-            f"/api/blogs/{blog.slug}/entries/",
-            body=iter([b'{"headline": "Sent in ', b'chunks", "status": "published"}']),
-            headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
-            encode_chunked=True,
-        )
+        try:
+            conn.request(
+                "POST",
+                f"/api/blogs/{blog.slug}/entries/",
+                body=iter([b'{"headline": "Sent in ', b'chunks", "status": "published"}']),
+                headers={"Content-Type": "application/json", "Authorization": f"Token {token}"},
+                encode_chunked=True,
+            )
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may answer after the headers and close before the last chunk is
+            # sent (seen once in CI): its answer is already here to read.
+            pass
         response = conn.getresponse()
         answer = json.loads(response.read())
     finally:
