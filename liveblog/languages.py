@@ -21,10 +21,12 @@ import functools
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import trans_real
+from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
 # BCP 47 primary subtag -> PostgreSQL text search configuration (`SELECT cfgname FROM
 # pg_ts_config` on PostgreSQL 13+). A language without one is searched with "simple": words as
@@ -178,3 +180,24 @@ def language_neutral(view):
         return response
 
     return wrapped
+
+
+# The script catalogue changes only with a deploy.
+JAVASCRIPT_CATALOG_MAX_AGE = 3600
+
+
+class JavaScriptCatalog(DjangoJavaScriptCatalog):
+    """The reader script's sentences in the language the URL names (the page's, which is its
+    blog's, not the reader's), with that language's plural rule; the same for everyone, so
+    cacheable. A language without a catalogue gets an empty one: the script's English stays."""
+
+    packages = ["liveblog"]  # the project's strings only, not the admin's calendar
+
+    def get(self, request, *args, **kwargs):
+        language = kwargs.pop("language")
+        if language not in dict(settings.LIVEBLOG_LANGUAGES) | dict(settings.LANGUAGES):
+            raise Http404("No such language.")
+        with translation.override(language):
+            response = super().get(request, *args, **kwargs)
+        patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
+        return mark(response, language)

@@ -298,7 +298,9 @@ def _stopped(error: OperationalError) -> bool:
 
 
 def cache_key(query: str, blog_slug: str, page: str) -> str:
-    """The cache key of a search page: its query, blog and page number, nothing else."""
+    """The cache key of a search page: its query, blog and page number (as asked: one that is
+    not a short whole number is the first page), nothing else a URL may carry."""
+    page = page if page.isascii() and page.isdigit() and len(page) < 6 else ""
     wanted = json.dumps([query, blog_slug, page]).encode()
     return f"liveblog:search:{hashlib.sha256(wanted).hexdigest()}"
 
@@ -328,6 +330,19 @@ ELLIPSIS = "…"
 # Body markup that must not show in a snippet: a link's address, its brackets, list dashes.
 LINK_ADDRESS = re.compile(r"\]\([^)\s\x02\x03]*\)?")
 MARKUP = re.compile(r"^\s*- |\[interactive:\s*|[\[\]\\]", re.M)
+
+
+def entries_matching(entries: QuerySet, query: str, blog=None) -> QuerySet:
+    """The search page's `entries` matching `query` (in `blog`, parsed in its language, or in
+    every blog), newest first, with their blogs and what the highlights need."""
+    language = None
+    if blog is not None:
+        entries = entries.for_blog(blog)
+        language = blog.language
+    # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
+    newest = entries.search(query, language=language).select_related("blog")
+    newest = newest.order_by(F("published_at").desc(nulls_last=True), "-id")
+    return with_highlights(newest, query, language)
 
 
 def with_highlights(queryset: QuerySet, query: str, language: str | None = None) -> QuerySet:

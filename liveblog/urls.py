@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from liveblog import feeds, sitemaps, views
+from liveblog import feeds, languages, sitemaps, views
 from liveblog.distribution import views as distribution
 
 app_name = "liveblog"
@@ -15,7 +15,9 @@ urlpatterns = [
     path("oembed/", views.oembed, name="oembed"),
     path("sw.js", distribution.service_worker, name="service-worker"),
     path("manifest.webmanifest", distribution.manifest, name="manifest"),
-    path("jsi18n/<str:language>/", views.JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(
+        "jsi18n/<str:language>/", languages.JavaScriptCatalog.as_view(), name="javascript-catalog"
+    ),
     path("<slug:slug>/", views.blog_detail, name="blog-detail"),
     path("<slug:slug>/embed/", views.blog_embed, name="blog-embed"),
     path("<slug:slug>/entries/", views.entry_page_fragment, name="entry-page"),

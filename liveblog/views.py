@@ -9,7 +9,7 @@ import functools
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -18,7 +18,6 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
-from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
 from liveblog import embed, freshness, languages, search, stream, structured_data
 from liveblog.distribution import teasers
@@ -29,8 +28,6 @@ from liveblog.security import SearchThrottle
 # A poller this far behind reloads the page rather than replaying a long history.
 MAX_CHANGES = 100
 SEARCH_MAX_LENGTH = 200
-# The script catalogue changes only with a deploy.
-JAVASCRIPT_CATALOG_MAX_AGE = 3600
 
 
 def reader_blog(
@@ -362,23 +359,6 @@ def oembed_document(request: HttpRequest, blog: Blog, state: BlogState, target) 
     return JsonResponse(embed.oembed_document(request, blog, entry, target))
 
 
-class JavaScriptCatalog(DjangoJavaScriptCatalog):
-    """The reader script's sentences in the language the URL names (the page's, which is its
-    blog's, not the reader's), with that language's plural rule; the same for everyone, so
-    cacheable. A language without a catalogue gets an empty one: the script's English stays."""
-
-    packages = ["liveblog"]  # the project's strings only, not the admin's calendar
-
-    def get(self, request, *args, **kwargs):
-        language = kwargs.pop("language")
-        if language not in dict(settings.LIVEBLOG_LANGUAGES) | dict(settings.LANGUAGES):
-            raise Http404("No such language.")
-        with translation.override(language):
-            response = super().get(request, *args, **kwargs)
-        patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
-        return languages.mark(response, language)
-
-
 class SearchView(ForgivingPaginationMixin, ListView):
     """Published entries matching ?q= (within one blog with ?blog=), newest first, with
     matching blogs above them, matches highlighted.
@@ -424,10 +404,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
         return languages.mark(response, language)
 
     def cache_key(self) -> str:
-        """What decides the answer: the query, the blog, the page number (nothing else a URL
-        may carry)."""
         page = self.request.GET.get(self.page_kwarg, "")
-        page = page if page.isascii() and page.isdigit() and len(page) < 6 else ""
         return search.cache_key(self.get_query(), self.blog.slug if self.blog else "", page)
 
     def answer(self, request, *args, **kwargs) -> tuple[int, bytes, int]:
@@ -449,20 +426,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
         return response.status_code, response.content, 0
 
     def get_queryset(self):
-        query = self.get_query()
-        entries = Entry.objects.published()
-        language = None
-        if self.blog is not None:
-            entries = entries.for_blog(self.blog)
-            language = self.blog.language
-        return search.with_highlights(
-            entries.search(query, language=language)
-            .select_related("blog")
-            # Untimed (imported) entries last on every database: PostgreSQL would put NULLs first.
-            .order_by(F("published_at").desc(nulls_last=True), "-id"),
-            query,
-            language,
-        )
+        return search.entries_matching(Entry.objects.published(), self.get_query(), self.blog)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 from liveblog.models import Blog, Caption, Entry, Image, can_preview
+from liveblog.teams import rules
 
 
 class ReadOrModelPermissions(DjangoModelPermissions):
@@ -28,9 +29,9 @@ class ReadOrModelPermissions(DjangoModelPermissions):
 
 
 class TeamPermissions(BasePermission):
-    """Reads are open to all (the queryset scopes them); a write asks the view, which asks the
-    team rule: `may_create(request)` for a new object; `may_write_any(request)`, then
-    `may_change(request, obj)` or `may_delete(request, obj)` for an existing one."""
+    """Reads are open to all (the queryset scopes them); a write asks the team rule
+    (liveblog.teams.rules), through each resource's subclass below: `may_create` for a new
+    object; `may_write_any`, then `may_change` or `may_delete` for an existing one."""
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
@@ -40,15 +41,101 @@ class TeamPermissions(BasePermission):
         # Who may do this to no object at all is refused before any is looked up (403, as
         # model permissions answer); the object's own check follows for the others. A method
         # the view does not offer gets its 405.
-        hook = getattr(view, "may_create" if request.method == "POST" else "may_write_any", None)
-        return hook(request) if hook else True
+        if request.method == "POST":
+            return self.may_create(request, view)
+        return self.may_write_any(request, view)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True
         if request.method == "DELETE":
-            return view.may_delete(request, obj)
-        return view.may_change(request, obj)
+            return self.may_delete(request, obj)
+        return self.may_change(request, obj)
+
+    def may_create(self, request, view) -> bool:
+        return True
+
+    def may_write_any(self, request, view) -> bool:
+        return True
+
+    def may_change(self, request, obj) -> bool:
+        return False
+
+    def may_delete(self, request, obj) -> bool:
+        return False
+
+
+class BlogPermissions(TeamPermissions):
+    """New blogs are the newsroom's (model permissions); a blog's settings its admins' too."""
+
+    def may_create(self, request, view) -> bool:
+        return request.user.has_perm("liveblog.add_blog")
+
+    def may_write_any(self, request, view) -> bool:
+        if request.method == "DELETE":
+            return request.user.has_perm("liveblog.delete_blog")
+        return rules.works_on_any(request.user, rules.Action.CHANGE_BLOG)
+
+    def may_change(self, request, blog) -> bool:
+        return rules.may(request.user, rules.Action.CHANGE_BLOG, blog)
+
+    def may_delete(self, request, blog) -> bool:
+        return request.user.has_perm("liveblog.delete_blog")
+
+
+class BlogEntryPermissions(TeamPermissions):
+    """Anyone who writes for the blog (the view's `blog`) adds entries to it."""
+
+    def may_create(self, request, view) -> bool:
+        return rules.may(request.user, rules.Action.WRITE, view.blog)
+
+
+class EntryPermissions(TeamPermissions):
+    """Editors of the blog write any of its entries; a contributor their own until published."""
+
+    def may_write_any(self, request, view) -> bool:
+        return rules.works_on_any(request.user)
+
+    def may_change(self, request, entry) -> bool:
+        return rules.may_edit(request.user, entry)
+
+    def may_delete(self, request, entry) -> bool:
+        return rules.may_delete(request.user, entry)
+
+
+class ImagePermissions(TeamPermissions):
+    """Anyone who writes for a blog uploads pictures for their entries; the library itself
+    (editing, deleting pictures) is the newsroom's."""
+
+    def may_create(self, request, view) -> bool:
+        return request.user.has_perm("liveblog.add_image") or rules.works_on_any(request.user)
+
+    def may_write_any(self, request, view) -> bool:
+        if request.method == "DELETE":
+            return self.may_delete(request, None)
+        return self.may_change(request, None)
+
+    def may_change(self, request, image) -> bool:
+        return request.user.has_perm("liveblog.change_image")
+
+    def may_delete(self, request, image) -> bool:
+        return request.user.has_perm("liveblog.delete_image")
+
+
+class CaptionPermissions(TeamPermissions):
+    """A picture in an entry is part of the entry (who may edit it places it); a hero is part
+    of the blog's settings. The target is checked again once the request names it
+    (CaptionViewSet.check_target)."""
+
+    def may_create(self, request, view) -> bool:
+        return rules.works_on_any(request.user)
+
+    may_write_any = may_create
+
+    def may_change(self, request, caption) -> bool:
+        return rules.may_place_picture(request.user, blog=caption.blog_id, entry=caption.entry)
+
+    may_delete = may_change
 
 
 # What each caller may read: the models' visibility rules, applied to the caller. Views, filters

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from liveblog.api import views
+from liveblog.api import base, views
 from liveblog.distribution import api as distribution
 from liveblog.teams import api as teams
 
@@ -38,5 +38,5 @@ urlpatterns = [
     ),
     *router.urls,
     # Anything else under /api/ answers in the API's error shape rather than an HTML page.
-    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
+    re_path(r"^[\s\S]*$", base.not_found, name="not-found"),
 ]

@@ -3,13 +3,10 @@ caller; validators and preconditions come from liveblog.freshness."""
 
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -19,12 +16,23 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from liveblog import freshness, stream
+from liveblog.api.base import (
+    ApiView,
+    entry_prefetches,
+    hero_prefetch,
+    refuse_fields,
+    with_state,
+)
 from liveblog.api.errors import Conflict, Forbidden, PreconditionFailed, PreconditionRequired
 from liveblog.api.filters import BlogFilter, CaptionFilter, EntryFilter, ImageFilter
 from liveblog.api.pagination import EntryCursorPagination, is_whole_number
 from liveblog.api.parsers import JSONParser
 from liveblog.api.permissions import (
-    TeamPermissions,
+    BlogEntryPermissions,
+    BlogPermissions,
+    CaptionPermissions,
+    EntryPermissions,
+    ImagePermissions,
     blogs_for,
     captions_for,
     entries_for,
@@ -36,11 +44,8 @@ from liveblog.api.serializers import (
     EntrySerializer,
     ImageSerializer,
 )
-from liveblog.models import Blog, Caption, Entry
+from liveblog.models import Blog, Entry
 from liveblog.teams import rules
-
-# Representations depend on the caller (drafts for editors) and on how they are rendered.
-VARY = ("Accept", "Authorization", "Cookie")
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -61,85 +66,6 @@ SINCE = OpenApiParameter(
 )
 
 
-class ApiView:
-    """What every API view shares: responses depend on who asks and in which format."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        # Every parameter takes one value (the schema says so); given twice, all but the last
-        # would be dropped without a word.
-        repeated = [name for name, values in request.query_params.lists() if len(values) > 1]
-        if repeated:
-            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, VARY)
-        return response
-
-    def get_success_headers(self, data) -> dict:
-        # DRF would take Location from the `url` field, which is the reader page: name the
-        # created API resource instead.
-        return {"Location": self.request.build_absolute_uri(self.location(data))}
-
-    def location(self, data) -> str:
-        return reverse(f"api:{self.basename}-detail", kwargs={self.lookup_field: data["id"]})
-
-    def conditional(self, *, etag: str, last_modified, build, keep=None):
-        """freshness.respond(): 304 or the kept copy when it can. Answers for everyone may be
-        kept briefly and revalidated; a signed-in caller's are private and never stored. A
-        failed If-Match on a read is a 412 in the API's error shape."""
-        anonymous = freshness.is_anonymous_read(self.request)
-        policy = freshness.API if anonymous else freshness.PRIVATE
-        validators = freshness.Validators(etag, last_modified, policy)
-        response = freshness.respond(self.request, validators, build, keep=keep)
-        if response.status_code == 412:
-            raise PreconditionFailed()
-        return response
-
-    def scope(self) -> tuple:
-        """Who is asking and how the answer is rendered: part of every ETag."""
-        user = self.request.user
-        return (
-            self.request.accepted_renderer.format,
-            self.request.version,
-            user.pk if user.is_authenticated else 0,
-        )
-
-
-def refuse_fields(request, blog, changes: dict, entry: Entry | None = None) -> None:
-    """403 naming the fields the caller's role does not let them write (liveblog.teams.rules):
-    a contributor asking to publish, pin or label."""
-    if refused := rules.refused_fields(request.user, blog, changes, entry):
-        raise Forbidden(rules.refusal(refused), refused)
-
-
-@csrf_exempt
-def not_found(request, *args, **kwargs) -> JsonResponse:
-    body = {"status": 404, "code": "not_found", "detail": "No such API address.", "errors": {}}
-    return JsonResponse(body, status=404)
-
-
-def with_state(blogs):
-    """Blogs with what their state needs (whether entries fell due: freshness); their counts
-    are the blog's own, kept by the change log."""
-    return freshness.with_overdue(blogs)
-
-
-def hero_prefetch() -> Prefetch:
-    heroes = Caption.objects.filter(entry__isnull=True).select_related("image")
-    return Prefetch("captions", queryset=heroes, to_attr="hero_captions")
-
-
-def entry_prefetches(queryset):
-    """Everything an entry's representation reads, in three extra queries per page."""
-    return queryset.select_related("blog").prefetch_related(
-        Prefetch("captions", queryset=Caption.objects.select_related("image")),
-        "corrections",
-        "authors",
-    )
-
-
 @extend_schema_view(
     list=extend_schema(summary="Blogs, most recently changed first"),
     retrieve=extend_schema(summary="A blog with its key points, intro, hero and counts"),
@@ -147,25 +73,10 @@ def entry_prefetches(queryset):
 class BlogViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = BlogSerializer
     filterset_class = BlogFilter
-    permission_classes = [TeamPermissions]
+    permission_classes = [BlogPermissions]
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"
     conditional_get = {"list", "retrieve"}
-
-    # New blogs are the newsroom's (model permissions); a blog's settings its admins' too.
-    def may_create(self, request) -> bool:
-        return request.user.has_perm("liveblog.add_blog")
-
-    def may_write_any(self, request) -> bool:
-        if request.method == "DELETE":
-            return request.user.has_perm("liveblog.delete_blog")
-        return rules.works_on_any(request.user, rules.Action.CHANGE_BLOG)
-
-    def may_change(self, request, blog) -> bool:
-        return rules.may(request.user, rules.Action.CHANGE_BLOG, blog)
-
-    def may_delete(self, request, blog) -> bool:
-        return request.user.has_perm("liveblog.delete_blog")
 
     def get_queryset(self):
         # The translations' slugs: one more query for the page of blogs.
@@ -211,12 +122,9 @@ class BlogEntryViewSet(
     serializer_class = EntrySerializer
     filterset_class = EntryFilter
     pagination_class = EntryCursorPagination
-    permission_classes = [TeamPermissions]
+    permission_classes = [BlogEntryPermissions]
     conditional_get = {"list"}
     etag_on_create = True
-
-    def may_create(self, request) -> bool:
-        return rules.may(request.user, rules.Action.WRITE, self.blog)
 
     @cached_property
     def blog(self) -> Blog:
@@ -338,20 +246,10 @@ class EntryViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = EntrySerializer
-    permission_classes = [TeamPermissions]
+    permission_classes = [EntryPermissions]
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     if_match = True
-
-    # Editors of the blog write any of its entries; a contributor their own until published.
-    def may_write_any(self, request) -> bool:
-        return rules.works_on_any(request.user)
-
-    def may_change(self, request, entry) -> bool:
-        return rules.may_edit(request.user, entry)
-
-    def may_delete(self, request, entry) -> bool:
-        return rules.may_delete(request.user, entry)
 
     def get_queryset(self):
         return entry_prefetches(entries_for(self.request))
@@ -408,28 +306,10 @@ class ImageViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = ImageSerializer
     filterset_class = ImageFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
-    permission_classes = [TeamPermissions]
+    permission_classes = [ImagePermissions]
     lookup_value_regex = r"[0-9]+"
     conditional_get = {"retrieve"}
     protected_delete = True
-
-    # Anyone who writes for a blog uploads pictures for their entries; the library itself
-    # (editing, deleting pictures) is the newsroom's.
-    def may_create(self, request) -> bool:
-        return request.user.has_perm("liveblog.add_image") or rules.works_on_any(request.user)
-
-    def may_write_any(self, request) -> bool:
-        return (
-            self.may_delete(request, None)
-            if request.method == "DELETE"
-            else (self.may_change(request, None))
-        )
-
-    def may_change(self, request, image) -> bool:
-        return request.user.has_perm("liveblog.change_image")
-
-    def may_delete(self, request, image) -> bool:
-        return request.user.has_perm("liveblog.delete_image")
 
     def get_queryset(self):
         return images_for(self.request)
@@ -458,23 +338,11 @@ class ImageViewSet(ApiView, viewsets.ModelViewSet):
 class CaptionViewSet(ApiView, viewsets.ModelViewSet):
     serializer_class = CaptionSerializer
     filterset_class = CaptionFilter
-    permission_classes = [TeamPermissions]
+    permission_classes = [CaptionPermissions]
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return captions_for(self.request).select_related("blog", "image")
-
-    # A picture in an entry is part of the entry (who may edit it places it); a hero is part
-    # of the blog's settings. The target is checked again once the request names it.
-    def may_create(self, request) -> bool:
-        return rules.works_on_any(request.user)
-
-    may_write_any = may_create
-
-    def may_change(self, request, caption) -> bool:
-        return rules.may_place_picture(request.user, blog=caption.blog_id, entry=caption.entry)
-
-    may_delete = may_change
 
     def perform_create(self, serializer):
         self.check_target(serializer)

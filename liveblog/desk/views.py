@@ -22,23 +22,14 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from liveblog import body as body_markup
-from liveblog import freshness, history, renditions, stream
+from liveblog import freshness, renditions, stream
 from liveblog.api.permissions import images_for
-from liveblog.desk import presence
-from liveblog.desk.forms import (
-    DRAFT,
-    PUBLISH,
-    SCHEDULE,
-    SUBMIT,
-    ComposerForm,
-    ReviewForm,
-    desk_edit_form,
-)
-from liveblog.models import Blog, Caption, Correction, Entry, EntryStatus, Image, Verification
+from liveblog.desk import composer, presence, verbs
+from liveblog.desk.forms import ComposerForm, desk_edit_form
+from liveblog.desk.strings import desk_strings
+from liveblog.models import Blog, Entry, EntryStatus, Verification
 from liveblog.teams import rules
 from liveblog.teams.models import Role
 
@@ -203,51 +194,6 @@ def desk(request: HttpRequest, blog: Blog) -> HttpResponse:
     return render(request, "admin/liveblog/desk/desk.html", context)
 
 
-def desk_strings() -> dict[str, str]:
-    """Every sentence desk.js shows, translated here (the script holds no English)."""
-    return {
-        "published": _("Published."),
-        "saved": _("Saved as a draft."),
-        "scheduled": _("Scheduled."),
-        "failed": _("Not saved: your text is still here. Check the messages and try again."),
-        "offline": _("Not saved: the server could not be reached. Your text is still here."),
-        "restored": _("Restored what you were writing before the page was reloaded."),
-        "confirmDelete": _("Delete this entry? Readers lose it at once; this cannot be undone."),
-        "conflict": _(
-            "%(who)s changed this entry after you opened it. Compare the two versions, "
-            "then keep theirs, or edit yours (copy from theirs to merge) and save it."
-        ),
-        "tooLarge": _(
-            "This file is %(size)s; pictures may be at most %(max)s. Export a smaller JPEG. "
-            "Nothing else you typed was lost."
-        ),
-        "megabytes": _("%(size)s MB"),
-        "submitted": _("Submitted: an editor of this blog will publish it or return it to you."),
-        "correction": _("Public correction note (readers see it under the entry)"),
-        "labelNote": _("Note with the label (e.g. who confirmed it, or what was wrong)"),
-        "fullForm": _("Full form"),
-        "saveAndPublish": _("Save and publish"),
-        "saveAndSubmit": _("Save and submit for approval"),
-        "returnNote": _("What should the author change?"),
-        "sendBack": _("Return to the author"),
-        "scheduleFor": _("Publish at (the blog's time zone)"),
-        "schedule": _("Schedule"),
-        "theirs": _("Their version (saved)"),
-        "yours": _("Your version (not saved)"),
-        "keepTheirs": _("Keep theirs"),
-        "saveMine": _("Save mine"),
-        "save": _("Save"),
-        "cancel": _("Cancel"),
-        "headline": _("Headline"),
-        "body": _("Body"),
-        "edited": _("Saved."),
-        "noImages": _("No picture matches."),
-        "chosenImage": _("Using the picture: %(alt)s"),
-        "remove": _("Remove"),
-        "previewEmpty": _("Type a headline or body to see the preview."),
-    }
-
-
 @desk_view()
 @require_safe
 def desk_stream(request: HttpRequest, blog: Blog) -> HttpResponse:
@@ -287,10 +233,7 @@ def as_messages(error: ValidationError) -> dict:
 @desk_view()
 @require_POST
 def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
-    """A new entry from the composer, with its picture (a new Image and its Caption, or a
-    Caption of a picture from the library) in the same transaction: all of it or nothing.
-    The entry is written once, as it leaves the composer (published, scheduled, pinned,
-    submitted or a draft): one row in its history."""
+    """A new entry from the composer, with its picture, all of it or nothing (composer.compose)."""
     with timezone.override(blog.zone):
         form = ComposerForm(request.POST, request.FILES)
         # A picture from the library: one this editor may see (images_for, as in the API).
@@ -298,113 +241,21 @@ def desk_post(request: HttpRequest, blog: Blog) -> JsonResponse:
         valid = form.is_valid()
     if not valid:
         return refused(form_errors(form))
-    data = form.cleaned_data
-    entry = Entry(
-        blog=blog,
-        headline=data["headline"],
-        body=data["body"],
-        is_key_event=data["is_key_event"],
-        is_pinned=data["is_pinned"],
-        status=COMPOSER_STATUS[data["action"]],
-    )
-    if data["action"] == SCHEDULE:
-        entry.published_at = form.schedule_time()
-    changes = {"status": entry.status, "is_pinned": entry.is_pinned}
-    changes["published_at"] = entry.published_at
-    if not_allowed := rules.refused_fields(request.user, blog, changes):
-        field = "is_pinned" if not_allowed == ["is_pinned"] else "action"
-        return refused({field: [rules.refusal(not_allowed)]}, status=403)
-    image = None
     try:
-        with transaction.atomic():
-            entry._change_reason = history.entry_reason(
-                entry, before=None, changed=(), where="live desk"
-            )
-            entry.save()
-            entry.authors.set([request.user, *data["co_authors"]])
-            if form.has_picture:
-                image = data["existing_image"]
-                if image is None:
-                    image = Image(
-                        file=data["photo"],
-                        alt_text=data["alt_text"].strip(),
-                        credit=data["credit"].strip(),
-                        is_file_photo=data["is_file_photo"],
-                        uploaded_by=request.user,
-                    )
-                    image._change_reason = history.sentence(["uploaded"], "live desk")
-                    image.save()
-                caption = Caption(
-                    blog=blog,
-                    entry=entry,
-                    image=image,
-                    text=data["caption"].strip(),
-                    position=form.picture_position(),
-                )
-                caption._change_reason = history.sentence(["placed in the entry"], "live desk")
-                caption.save()
+        entry = composer.compose(form, blog, request.user)
+    except composer.Refused as refusal:
+        return refused({refusal.field: [refusal.message]}, status=403)
     except ValidationError as error:
-        if image is not None and data.get("photo") and image.file:
-            image.file.delete(save=False)  # the row is rolled back; so is its file
         return refused(as_messages(error))
-    messages = {
-        PUBLISH: _("Published."),
-        DRAFT: _("Saved as a draft."),
-        SCHEDULE: _("Scheduled."),
-        SUBMIT: _("Submitted: an editor of this blog will publish it or return it to you."),
-    }
-    return JsonResponse(
-        {"ok": True, "id": entry.pk, "message": messages[data["action"]]}, status=201
-    )
-
-
-# The status each of the composer's buttons writes.
-COMPOSER_STATUS = {
-    PUBLISH: EntryStatus.PUBLISHED,
-    SCHEDULE: EntryStatus.PUBLISHED,
-    DRAFT: EntryStatus.DRAFT,
-    SUBMIT: EntryStatus.SUBMITTED,
-}
-
-
-def small_number(value: str | None, default: int = 1) -> int:
-    """A whole number a preview may use (ASCII digits, a few of them), else `default`."""
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else default
+    message = composer.MESSAGES[form.cleaned_data["action"]]
+    return JsonResponse({"ok": True, "id": entry.pk, "message": str(message)}, status=201)
 
 
 @desk_view()
 @require_POST
 def desk_preview(request: HttpRequest, blog: Blog) -> HttpResponse:
-    """The composer's content rendered with the reader's entry template, saving nothing.
-    A chosen picture shows as its alt text and caption (the file is not uploaded yet)."""
-    headline = request.POST.get("headline", "")[:300]
-    text = body_markup.normalise(request.POST.get("body", ""))
-    entry = Entry(
-        pk=0,  # never saved: no entry has id 0, so its related managers find nothing
-        blog=blog,
-        headline=headline,
-        body=text,
-        is_key_event=request.POST.get("is_key_event") in ("on", "true", "1"),
-        published_at=timezone.now(),
-    )
-    blocks = body_markup.parse(text)
-    authors = [request.user]
-    entry._prefetched_objects_cache = {"authors": authors, "corrections": []}
-    placed = []
-    if request.POST.get("has_photo") or request.POST.get("existing_image"):
-        picture = Image(
-            alt_text=request.POST.get("alt_text", ""),
-            credit=request.POST.get("credit", ""),
-            is_file_photo=request.POST.get("is_file_photo") in ("on", "true", "1"),
-        )
-        if existing := small_number(request.POST.get("existing_image"), default=0):
-            picture = images_for(request).filter(pk=existing).first() or picture
-        caption = Caption(image=picture, text=request.POST.get("caption", ""))
-        position = small_number(request.POST.get("photo_position"))
-        placed = [(position, {"type": "image", "caption_obj": caption})]
-    entry.shown_blocks = body_markup.place_images(blocks, placed)
-    entry.starts_day = False
+    """The composer's content rendered with the reader's entry template, saving nothing."""
+    entry = composer.preview_entry(request.POST, blog, request.user, images_for(request))
     html = render_to_string(
         "liveblog/_entry.html",
         {"entry": entry, "blog": blog, "hide_permalink": True},
@@ -484,69 +335,48 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
     if freshness.version_precondition(loaded, entry.version) == "missing":
         return refused({"loaded_version": [_("Missing: reload the entry and edit it again.")]})
     fields = ["headline", "body", *(["verification_note"] if publishes else [])]
-    correction = request.POST.get("correction", "").strip() if publishes else ""
-    approve = publishes and request.POST.get("approve") == "1"
-    # A contributor's fix goes back to the queue in the same write ("Save and submit").
-    submit = not publishes and request.POST.get("submit") == "1"
     with transaction.atomic():
         form = desk_edit_form(fields)(request.POST, instance=entry)
         if not form.is_valid():
-            if form.conflict:
-                current = Entry.objects.get(pk=entry.pk)
-                return JsonResponse(
-                    {
-                        "ok": False,
-                        "conflict": True,
-                        "who": form.conflict_by,
-                        "message": " ".join(str(m) for m in form.non_field_errors()),
-                        "theirs": {
-                            "headline": current.headline,
-                            "body": current.body,
-                            "version": current.version,
-                        },
-                        "mine": {
-                            "headline": request.POST.get("headline", ""),
-                            "body": request.POST.get("body", ""),
-                        },
-                    },
-                    status=409,
-                )
-            return refused(form_errors(form))
-        if correction and entry.status != EntryStatus.PUBLISHED:
-            return refused(
-                {"correction": [_("Corrections are for published entries: just edit it.")]}
-            )
-        entry = form.save(commit=False)
-        edits = history.changed_part(Entry, [f for f in fields if f in form.changed_data])
+            return conflict(request, form) if form.conflict else refused(form_errors(form))
         try:
-            if approve:
-                entry._change_reason = history.sentence(
-                    ["approved and published", edits], "live desk"
-                )
-                entry.approve(also=tuple(fields))
-            elif submit:
-                entry._change_reason = history.sentence(
-                    [edits, "submitted for approval"], "live desk"
-                )
-                entry.status = EntryStatus.SUBMITTED
-                entry.save(update_fields=[*fields, "status"])
-            else:
-                entry._change_reason = history.sentence([edits or "saved unchanged"], "live desk")
-                entry.save(update_fields=fields)
-            if correction:
-                note = Correction(entry=entry, text=correction, author=request.user)
-                note._change_reason = history.sentence(["correction added"], "live desk")
-                note.save()
+            message = verbs.save_edit(
+                form,
+                fields,
+                correction=request.POST.get("correction", "").strip() if publishes else "",
+                approve=publishes and request.POST.get("approve") == "1",
+                # A contributor's fix goes back to the queue in the same write.
+                submit=not publishes and request.POST.get("submit") == "1",
+                user=request.user,
+            )
         except ValidationError as error:
             transaction.set_rollback(True)
             return refused(as_messages(error))
     presence.release(blog.pk, entry.pk, request.user)
-    message = _("Saved.")
-    if approve:
-        message = _("Approved and published.")
-    elif submit:
-        message = _("Submitted: an editor of this blog will publish it or return it to you.")
-    return JsonResponse({"ok": True, "version": entry.version, "message": message})
+    return JsonResponse({"ok": True, "version": form.instance.version, "message": message})
+
+
+def conflict(request: HttpRequest, form) -> JsonResponse:
+    """409: someone saved the entry after this editor opened it; both versions and who."""
+    current = Entry.objects.get(pk=form.instance.pk)
+    return JsonResponse(
+        {
+            "ok": False,
+            "conflict": True,
+            "who": form.conflict_by,
+            "message": " ".join(str(m) for m in form.non_field_errors()),
+            "theirs": {
+                "headline": current.headline,
+                "body": current.body,
+                "version": current.version,
+            },
+            "mine": {
+                "headline": request.POST.get("headline", ""),
+                "body": request.POST.get("body", ""),
+            },
+        },
+        status=409,
+    )
 
 
 @desk_view()
@@ -562,98 +392,19 @@ def desk_presence(request: HttpRequest, blog: Blog, entry_id: int) -> JsonRespon
     return JsonResponse({"ok": True, "editing": others})
 
 
-# One click each (a note or a time where the verb needs one): what the verb does with the
-# POSTed data, what the entry's history says, what the editor reads. Editors' verbs.
-def approve(entry: Entry, data) -> None:
-    entry.approve(ReviewForm.schedule_time(data))
-
-
-VERBS = {
-    "publish": (lambda e, data: e.publish(), "Published (live desk).", gettext_lazy("Published.")),
-    "unpublish": (
-        lambda e, data: e.unpublish(),
-        "Unpublished (live desk).",
-        gettext_lazy("Back to draft: readers no longer see it."),
-    ),
-    "pin": (
-        lambda e, data: e.pin(),
-        "Pinned (live desk).",
-        gettext_lazy("Pinned; the entry pinned before is unpinned."),
-    ),
-    "unpin": (lambda e, data: e.unpin(), "Unpinned (live desk).", gettext_lazy("Unpinned.")),
-    "key-event": (
-        lambda e, data: e.mark_key_event(),
-        "Marked as key event (live desk).",
-        gettext_lazy("Marked as a key event."),
-    ),
-    "not-key-event": (
-        lambda e, data: e.mark_key_event(False),
-        "Unmarked as key event (live desk).",
-        gettext_lazy("No longer a key event."),
-    ),
-    "approve": (approve, "Approved (live desk).", gettext_lazy("Approved.")),
-    "return": (
-        lambda e, data: e.return_to_author(data.get("note", "")),
-        "Returned to the author (live desk).",
-        gettext_lazy("Returned to the author with your note."),
-    ),
-    "verify": (
-        lambda e, data: e.set_verification(data.get("verification", "")),
-        "Label changed (live desk).",
-        gettext_lazy("Label changed: readers see it now."),
-    ),
-}
-# Verbs on one's own entry (what `rules.may_edit` allows), and deleting.
-OWN_VERBS = {
-    "submit": (
-        lambda e, data: e.submit(),
-        "Submitted for approval (live desk).",
-        gettext_lazy("Submitted: an editor of this blog will publish it or return it to you."),
-    ),
-}
-
-
 @desk_view()
 @require_POST
 def desk_verb(request: HttpRequest, blog: Blog, entry_id: int, verb: str) -> JsonResponse:
     """Pin, unpin, mark or unmark as key event, publish, unpublish, approve (now or at
     `publish_at`), return (with `note`), label (`verification`), submit or delete: one click
-    each, each through its model verb and the team rule."""
-    if verb != "delete" and verb not in VERBS and verb not in OWN_VERBS:
+    each, each through its model verb and the team rule (liveblog.desk.verbs)."""
+    if not verbs.exists(verb):
         raise Http404("No such action.")
     entry = blog_entry(request, blog, entry_id)
-    user = request.user
-    if verb == "delete":
-        allowed = rules.may_delete(user, entry)
-    elif verb in OWN_VERBS:
-        allowed = rules.may_edit(user, entry)
-    else:
-        allowed = rules.may(user, rules.Action.PUBLISH, blog)
-    if not allowed:
+    if not verbs.allowed(request.user, entry, verb):
         raise PermissionDenied(_("Your role on this blog does not allow this."))
     try:
-        with transaction.atomic(), timezone.override(blog.zone):
-            if verb == "delete":
-                entry.delete()
-                message = _("Deleted.")
-            else:
-                action, note, message = VERBS.get(verb) or OWN_VERBS[verb]
-                entry._change_reason = verb_note(verb, note, entry, request.POST)
-                action(entry, request.POST)
+        message = verbs.run(verb, entry, request.POST)
     except ValidationError as error:
         return refused(as_messages(error))
     return JsonResponse({"ok": True, "message": message})
-
-
-def verb_note(verb: str, note: str, entry: Entry, data) -> str:
-    """The history's reason for a verb, with what it was given (a note, a label)."""
-    if verb == "return":
-        return history.sentence(
-            [f"returned to the author: {data.get('note', '').strip()}"], "live desk"
-        )
-    if verb == "verify":
-        label = data.get("verification", "")
-        return history.sentence([f"labelled {label}" if label else "label removed"], "live desk")
-    if verb == "approve" and data.get("publish_at"):
-        return "Approved and scheduled (live desk)."
-    return note

@@ -12,8 +12,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
+from liveblog.api.base import ApiView
 from liveblog.api.serializers import BlogSlugField
-from liveblog.api.views import ApiView
 from liveblog.distribution import tasks, webhooks
 from liveblog.distribution.models import EVENTS, Delivery, Endpoint
 from liveblog.models import Blog

@@ -57,8 +57,8 @@ class Payloads:
 
     @cached_property
     def blog_data(self) -> dict:
+        from liveblog.api.base import hero_prefetch, with_state
         from liveblog.api.serializers import BlogSerializer
-        from liveblog.api.views import hero_prefetch, with_state
 
         if not self.blog.is_public:
             # Taken off the site: that it happened, and nothing of what readers no longer see.

@@ -14,9 +14,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission
 
 from liveblog import history
+from liveblog.api.base import ApiView
 from liveblog.api.permissions import blogs_for
 from liveblog.api.serializers import RecordedSerializer, SlugRelatedField
-from liveblog.api.views import ApiView
 from liveblog.models import Blog
 from liveblog.teams import rules
 from liveblog.teams.models import Membership
