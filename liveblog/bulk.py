@@ -11,6 +11,7 @@ from a bulk insert. No signals, as with Django's.
 
 import functools
 import operator
+import sqlite3
 
 from django.db import connections, models, transaction
 from django.utils import timezone
@@ -60,17 +61,16 @@ class BulkQuerySet(models.QuerySet):
         tail = f" RETURNING {quote(pk.column)}"
         row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
         now = timezone.now()  # the rows of one call share their timestamps
-        preparers = [(_value(field, now), _preparer(field, connection)) for field in fields]
-        # The database's own limit, and the wire protocol's of 65,535 parameters a statement.
-        size = max(1, min(connection.ops.bulk_batch_size(fields, objs), 65_535 // len(fields)))
+        size = max(1, _batch_size(connection, fields, objs))
         if batch_size:
             size = min(size, batch_size)
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        row_of = _rows(fields, connection, now)
         with transaction.atomic(using=self.db, savepoint=False):
             for start in range(0, len(objs), size):
                 batch = objs[start : start + size]
-                params = [prepare(value(obj)) for obj in batch for value, prepare in preparers]
+                params = [value for obj in batch for value in row_of(obj)]
                 sql = head + ", ".join([row_sql] * len(batch)) + tail
                 with connection.cursor() as cursor:
                     cursor.execute(sql, params)
@@ -103,37 +103,70 @@ PLAIN = {
 PLAIN_TYPES = (str, int, bool, type(None))
 
 
-def _value(field, now):
-    """How to read a field's value to write: the attribute itself; a time set on save (auto_now,
-    auto_now_add), the call's `now`; a field with other work to do on save (files), its
-    `pre_save()`."""
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+def _batch_size(connection, fields, objs) -> int:
+    """Rows a statement: as many as the database takes parameters for (the wire protocol's
+    65,535 on PostgreSQL). Django assumes 999 for SQLite, the limit of SQLite builds before
+    3.32; the library here tells its own (usually 250,000 or 32,766)."""
+    if connection.vendor == "sqlite" and hasattr(connection.connection, "getlimit"):
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return min(limit, 65_535) // len(fields)
+    return min(connection.ops.bulk_batch_size(fields, objs), 65_535 // len(fields))
 
-        def stamp(obj):
-            setattr(obj, field.attname, now)
-            return now
 
-        return stamp
-    if type(field).pre_save is models.Field.pre_save:
-        return operator.attrgetter(field.attname)
-    return lambda obj: field.pre_save(obj, True)
+def _rows(fields, connection, now):
+    """How an object becomes its row's parameters: its attributes read at once; times set on
+    save (auto_now, auto_now_add) are the call's `now`; fields with other work to do on save
+    (files) run their `pre_save()`; values a plain column takes as they are pass unprepared,
+    the rest go through the field's `get_db_prep_save()` (Django's own steps, in bulk)."""
+    read = operator.attrgetter(*[field.attname for field in fields])
+    stamped = [
+        field.attname
+        for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    saved = [
+        (index, field)
+        for index, field in enumerate(fields)
+        if field.attname not in stamped
+        # A date's pre_save() only reads the attribute when it is not set on save.
+        and not isinstance(field, models.DateField)
+        and type(field).pre_save is not models.Field.pre_save
+    ]
+    prepares = [_preparer(field, connection) for field in fields]
+    special = [(index, prepare) for index, prepare in enumerate(prepares) if prepare is not None]
+    plain = [index for index, prepare in enumerate(prepares) if prepare is None]
+    plain_prepares = {index: _plain_preparer(fields[index], connection) for index in plain}
+    single = len(fields) == 1
+
+    def row_of(obj) -> list:
+        for name in stamped:
+            setattr(obj, name, now)
+        row = [read(obj)] if single else list(read(obj))
+        for index, field in saved:
+            row[index] = field.pre_save(obj, True)
+        for index, prepare in special:
+            row[index] = prepare(row[index])
+        for index in plain:
+            if type(row[index]) not in PLAIN_TYPES:
+                row[index] = plain_prepares[index](row[index])
+        return row
+
+    return row_of
+
+
+def _plain_preparer(field, connection):
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _preparer(field, connection):
-    """How one field's values become the database's: as `get_db_prep_save`, with the work done
-    once per distinct time (an import's rows share their timestamps) and skipped for values a
-    plain column takes as they are."""
+    """How one field's values become the database's, as `get_db_prep_save`: None for a plain
+    column (a text, whole-number or boolean one: values of its own type pass as they are);
+    times prepared once per distinct value (an import's rows share their timestamps)."""
     kind = field.get_internal_type()
     if field.is_relation:
         kind = field.target_field.get_internal_type()
     if kind in PLAIN:
-
-        def prepare(value):
-            if type(value) in PLAIN_TYPES:
-                return value
-            return field.get_db_prep_save(value, connection)
-
-        return prepare
+        return None
     if kind in ("DateTimeField", "DateField"):
         seen: dict = {}
 
