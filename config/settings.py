@@ -111,6 +111,10 @@ MIDDLEWARE = [
     "liveblog.security.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Everything above applies to every response. Anonymous reads of the public per-blog views
+    # are answered here; what follows serves signed-in users and writes (liveblog.public_reads).
+    "liveblog.public_reads.PublicReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The request's language for the admin, API and pages of no blog (a blog's pages take the
     # blog's: liveblog.languages). After sessions, before CommonMiddleware, as Django asks.
@@ -121,7 +125,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change in the objects' history (admin, API alike).
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

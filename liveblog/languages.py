@@ -136,24 +136,35 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
     of them for everyone."""
 
     def process_request(self, request: HttpRequest) -> None:
-        path = request.path_info
-        if path.startswith(EDITOR_PATHS):
+        if request.path_info.startswith(EDITOR_PATHS):
             return super().process_request(request)
-        code = from_accept_language(request) if path.startswith(API_PATH) else None
-        translation.activate(code or settings.LANGUAGE_CODE)
-        request.LANGUAGE_CODE = translation.get_language()
+        activate_public(request)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        # A 304 has no words of its own: its Vary is its 200's.
-        if (
-            response.has_header("Content-Language")
-            or response.status_code == 304
-            or getattr(response, "language_neutral", False)
-        ):
+        if speaks_for_itself(response):
             return response
         if negotiates(request.path_info):
             return super().process_response(request, response)
         return mark(response, translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def activate_public(request: HttpRequest) -> None:
+    """The language of a request off the editors' paths: the site's (a blog's page then renders
+    in the blog's), the API's from Accept-Language."""
+    path = request.path_info
+    code = from_accept_language(request) if path.startswith(API_PATH) else None
+    translation.activate(code or settings.LANGUAGE_CODE)
+    request.LANGUAGE_CODE = translation.get_language()
+
+
+def speaks_for_itself(response: HttpResponse) -> bool:
+    """A response that says its language already, or has none: a 304 has no words of its own
+    (its Vary is its 200's), nor has a language-neutral one (`language_neutral`)."""
+    return (
+        response.has_header("Content-Language")
+        or response.status_code == 304
+        or getattr(response, "language_neutral", False)
+    )
 
 
 def from_accept_language(request: HttpRequest) -> str | None:

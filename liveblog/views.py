@@ -23,6 +23,7 @@ from liveblog import embed, freshness, languages, search, stream, structured_dat
 from liveblog.distribution import teasers
 from liveblog.freshness import BlogState
 from liveblog.models import Blog, BlogStatus, Entry
+from liveblog.public_reads import public_read
 from liveblog.security import SearchThrottle
 
 # A poller this far behind reloads the page rather than replaying a long history.
@@ -216,6 +217,7 @@ def entry_locate(request: HttpRequest, blog: Blog, state: BlogState, pk: int) ->
     return JsonResponse({"url": f"{place.url(blog)}#entry-{entry.id}"})
 
 
+@public_read
 @languages.language_neutral
 @require_safe
 def blog_live(request: HttpRequest, slug: str) -> HttpResponse:

@@ -191,7 +191,8 @@ def blog_response(
             validators = Validators(state.etag(tag), state.last_modified, answer_policy)
             return respond(request, validators, lambda: view(request, blog, state, **kwargs))
 
-        wrapped.caches_blog_response = kind
+        # Answered the same to every anonymous reader: liveblog.public_reads may serve it.
+        wrapped.public_read = True
         return wrapped
 
     return decorator
