@@ -24,7 +24,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import trans_real
 from django.views.i18n import JavaScriptCatalog as DjangoJavaScriptCatalog
 
@@ -124,11 +124,6 @@ EDITOR_PATHS = ("/admin/", "/api/auth/", "/i18n/")
 API_PATH = "/api/"
 
 
-def negotiates(path: str) -> bool:
-    """Whether a response at this path speaks the request's language (else the site's)."""
-    return path.startswith(API_PATH) or path.startswith(EDITOR_PATHS)
-
-
 class LocaleMiddleware(DjangoLocaleMiddleware):
     """Django's for the admin and the API (the API from Accept-Language alone); the site's
     language for every public page, which a blog's pages then override with the blog's
@@ -141,11 +136,9 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
         activate_public(request)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if speaks_for_itself(response):
-            return response
-        if negotiates(request.path_info):
+        if request.path_info.startswith(EDITOR_PATHS) and not speaks_for_itself(response):
             return super().process_response(request, response)
-        return mark(response, translation.get_language() or settings.LANGUAGE_CODE)
+        return finish_public(request, response)
 
 
 def activate_public(request: HttpRequest) -> None:
@@ -155,6 +148,19 @@ def activate_public(request: HttpRequest) -> None:
     code = from_accept_language(request) if path.startswith(API_PATH) else None
     translation.activate(code or settings.LANGUAGE_CODE)
     request.LANGUAGE_CODE = translation.get_language()
+
+
+def finish_public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Say the language of a response off the editors' paths: the API's was negotiated, so it
+    varies on Accept-Language (as Django's LocaleMiddleware says it); a page's is the site's."""
+    if speaks_for_itself(response):
+        return response
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if request.path_info.startswith(API_PATH):
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+    return mark(response, language)
 
 
 def speaks_for_itself(response: HttpResponse) -> bool:

@@ -22,9 +22,12 @@ Measured in one process (docs/scaling.md): a kept blog page 452 -> 270 us, the l
 497 -> 218 us, against 115 us for Django with no middleware at all.
 """
 
+import functools
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import Resolver404, get_resolver
+from django.urls import Resolver404, ResolverMatch, get_resolver
 
 from liveblog import languages
 from liveblog.freshness import is_anonymous_read
@@ -37,6 +40,19 @@ def public_read(view):
     return view
 
 
+@functools.lru_cache(maxsize=4096)
+def public_match(urlconf: str, path: str) -> ResolverMatch | None:
+    """What `path` resolves to when it names a public read (None otherwise). Kept per address:
+    the URLconf does not change while the process runs (a test that swaps it names another),
+    and walking it costs a reader's request more than the rest of this path; readers ask for
+    the same few addresses (a blog's page, its live check) over and over."""
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return None
+    return match if getattr(match.func, "public_read", False) else None
+
+
 class PublicReadMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,11 +60,9 @@ class PublicReadMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_anonymous_read(request):
             return self.get_response(request)
-        try:
-            match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
-        except Resolver404:
-            return self.get_response(request)
-        if not getattr(match.func, "public_read", False):
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        match = public_match(urlconf, request.path_info)
+        if match is None:
             return self.get_response(request)
         request.resolver_match = match
         request.user = AnonymousUser()
@@ -57,6 +71,6 @@ class PublicReadMiddleware:
             response = match.func(request, *match.args, **match.kwargs)
         except Http404:
             return self.get_response(request)
-        if not languages.speaks_for_itself(response):
-            response = languages.mark(response, request.LANGUAGE_CODE)
-        return response
+        if callable(getattr(response, "render", None)):
+            response = response.render()  # what the handler does to a deferred response
+        return languages.finish_public(request, response)

@@ -79,10 +79,24 @@ def test_signed_in_callers_and_other_views_take_the_whole_stack(client, editor_c
         editor_client.get(blog.get_absolute_url()),  # an editor: drafts, previews
         client.get("/"),  # the blog index is not a per-blog view
         client.get(reverse("liveblog:blog-feed", args=["whole"])),
-        client.get("/api/blogs/"),  # the API negotiates its language and throttles
+        editor_client.get("/api/blogs/"),  # a session: the API shows drafts
         client.post(reverse("liveblog:blog-live", args=["whole"])),  # not a read
     ):
         assert not answered_early(response), response.wsgi_request.path
+
+
+def test_anonymous_api_reads_negotiate_their_language_and_say_so(client, settings):
+    make_blog(slug="api-early")
+    response = client.get("/api/blogs/api-early/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    assert response.status_code == 200 and answered_early(response)
+    assert response["Content-Language"] == "de"
+    vary = {part.strip() for part in response["Vary"].split(",")}
+    assert {"Accept", "Authorization", "Cookie", "Accept-Language"} <= vary
+    english = client.get("/api/blogs/api-early/")
+    assert english["Content-Language"] == settings.LANGUAGE_CODE
+    missing = client.get("/api/blogs/no-such-blog/", HTTP_ACCEPT_LANGUAGE="de")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing["Content-Language"] == "de"
 
 
 def test_a_view_that_finds_nothing_answers_its_404_through_the_whole_stack(client):

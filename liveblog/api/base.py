@@ -6,12 +6,14 @@ from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import classonlymethod
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import ValidationError
 
 from liveblog import freshness
 from liveblog.api.errors import Forbidden, PreconditionFailed
 from liveblog.models import Caption, Entry
+from liveblog.public_reads import public_read
 from liveblog.teams import rules
 
 # Representations depend on the caller (drafts for editors) and on how they are rendered.
@@ -19,7 +21,15 @@ VARY = ("Accept", "Authorization", "Cookie")
 
 
 class ApiView:
-    """What every API view shares: responses depend on who asks and in which format."""
+    """What every API view shares: responses depend on who asks and in which format.
+
+    Anonymous reads are answered before the middleware of signed-in users (public_reads): DRF
+    itself authenticates (nobody, without a session cookie or credentials), scopes, throttles
+    and negotiates what it sends; the language is negotiated as LocaleMiddleware would."""
+
+    @classonlymethod
+    def as_view(cls, *args, **initkwargs):
+        return public_read(super().as_view(*args, **initkwargs))
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
