@@ -59,18 +59,19 @@ def test_a_conditional_read_gets_its_304_on_the_early_path(client):
     assert again.status_code == 304 and answered_early(again)
 
 
-def test_the_language_an_earlier_request_left_active_does_not_leak_into_a_page(client):
+def test_the_language_an_earlier_request_left_active_does_not_leak(client, settings):
     blog = make_blog(slug="leak", language="en")
     make_entry(blog)
     # What an editor's German admin page leaves active in this thread.
     translation.activate("de")
     try:
-        response = client.get(blog.get_absolute_url())
+        page = client.get(blog.get_absolute_url())
+        api = client.get("/api/blogs/leak/")  # no Accept-Language: the site's language
     finally:
         translation.deactivate()
-    assert answered_early(response)
-    assert response["Content-Language"] == "en"
-    assert b'lang="en"' in response.content
+    assert answered_early(page) and answered_early(api)
+    assert page["Content-Language"] == "en" and b'lang="en"' in page.content
+    assert api["Content-Language"] == settings.LANGUAGE_CODE
 
 
 def test_signed_in_callers_and_other_views_take_the_whole_stack(client, editor_client):
