@@ -289,8 +289,11 @@ def desk_images(request: HttpRequest, blog: Blog) -> JsonResponse:
 
 
 def blog_entry(request: HttpRequest, blog: Blog, entry_id: int) -> Entry:
+    """An entry of the blog this user may see (404 otherwise), with the blog as read."""
     entries = Entry.objects.visible_to(request.user).for_blog(blog)
-    return get_object_or_404(entries, pk=entry_id)
+    entry = get_object_or_404(entries, pk=entry_id)
+    entry.blog = blog
+    return entry
 
 
 def editable_entry(request: HttpRequest, blog: Blog, entry_id: int) -> Entry:
