@@ -205,7 +205,15 @@ class EntryAdminForm(forms.ModelForm):
         Blog.objects.lock(self.instance.blog_id)
         current = Entry.objects.filter(pk=self.instance.pk).values_list("version").first()
         if current is None:
-            return  # deleted meanwhile: the save says so
+            # Deleted after the admin found it for this request: nothing left to save over.
+            raise forms.ValidationError(
+                _(
+                    "Someone deleted this entry after you opened it, so your changes were NOT "
+                    "saved. Your text is still in the form below: copy what you need into a "
+                    "new entry."
+                ),
+                code="deleted",
+            )
         refusal = freshness.version_precondition(loaded, current[0])
         if refusal is None:
             return

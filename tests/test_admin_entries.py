@@ -601,3 +601,27 @@ def test_the_entry_forms_headline_is_not_cut_by_the_browser(editor_client):
     page = editor_client.get(reverse("admin:liveblog_entry_change", args=[entry.pk]))
     assert 'name="headline"' in page.content.decode()
     assert 'maxlength="300"' not in page.content.decode().split('name="headline"')[1][:200]
+
+
+def test_saving_an_entry_deleted_while_the_form_was_sent_says_so(editor_client, monkeypatch):
+    # Found by the concurrency run on PostgreSQL: deleted between the admin finding the entry
+    # and the form's check, the save raised DoesNotExist (a 500).
+    from liveblog.admin.entries import EntryAdmin
+
+    entry = make_entry(make_blog(), headline="Original")
+    mine = form_data(editor_client.get(change_url(entry)), headline="Mine", _save="Save")
+    found = EntryAdmin.get_object
+
+    def found_then_deleted(self, request, object_id, from_field=None):
+        obj = found(self, request, object_id, from_field)
+        Entry.objects.get(pk=obj.pk).delete()
+        return obj
+
+    monkeypatch.setattr(EntryAdmin, "get_object", found_then_deleted)
+    response = editor_client.post(change_url(entry), mine)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone deleted this entry after you opened it" in html
+    assert 'value="Mine"' in html
+    assert not Entry.objects.filter(pk=entry.pk).exists()

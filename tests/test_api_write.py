@@ -161,6 +161,34 @@ def test_pinning_through_the_api_unpins_the_other_entry(api_editor_client):
     assert first.is_pinned is False
 
 
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_a_write_to_an_entry_deleted_after_it_was_found_is_404(
+    api_editor_client, monkeypatch, method
+):
+    # The entry is found, then deleted by another writer before this one takes the blog's lock:
+    # refresh_from_db raised DoesNotExist (a 500). Gone is 404, whatever If-Match says.
+    from liveblog.api.views import EntryViewSet
+
+    entry = make_entry(make_blog(), headline="First")
+    etag = api_editor_client.get(f"/api/entries/{entry.pk}/")["ETag"]
+    found = EntryViewSet.get_object
+
+    def found_then_deleted(self):
+        obj = found(self)
+        Entry.objects.get(pk=obj.pk).delete()
+        return obj
+
+    monkeypatch.setattr(EntryViewSet, "get_object", found_then_deleted)
+    response = getattr(api_editor_client, method)(
+        f"/api/entries/{entry.pk}/", {"headline": "Second"}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    # (The 404 rolls back the request's transaction, the simulated delete included: in life
+    # the delete is another writer's, already committed.)
+
+
 def test_update_honours_if_match(api_editor_client):
     entry = make_entry(make_blog(), headline="First")
     etag = api_editor_client.get(f"/api/entries/{entry.pk}/")["ETag"]

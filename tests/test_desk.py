@@ -343,6 +343,33 @@ def test_preview_renders_the_readers_template_and_saves_nothing(editor_client, b
     assert not Entry.objects.exists() and not Image.objects.exists()
 
 
+def test_saving_an_entry_deleted_after_it_was_found_is_404_with_a_sentence(
+    editor_client, blog, monkeypatch
+):
+    # Deleted between the view finding it and the form's check under the blog's lock: the
+    # save raised DoesNotExist (a 500). desk.js shows the sentence; the editor keeps the text.
+    from liveblog.desk import views
+
+    entry = make_entry(blog, headline="First", body="Original.")
+    found = views.blog_entry
+
+    def found_then_deleted(request, blog, entry_id):
+        obj = found(request, blog, entry_id)
+        Entry.objects.get(pk=obj.pk).delete()
+        return obj
+
+    monkeypatch.setattr(views, "blog_entry", found_then_deleted)
+    response = editor_client.post(
+        url("_entry", blog.pk, entry.pk),
+        {"headline": "Mine", "body": "My text.", "loaded_version": entry.version},
+    )
+
+    assert response.status_code == 404
+    [message] = response.json()["errors"]["__all__"]
+    assert message.startswith("Someone deleted this entry after you opened it")
+    assert not Entry.objects.filter(pk=entry.pk).exists()
+
+
 @pytest.mark.parametrize(
     "fields",
     [

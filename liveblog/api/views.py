@@ -3,6 +3,7 @@ caller; validators and preconditions come from liveblog.freshness."""
 
 from django.db import transaction
 from django.db.models import Prefetch, ProtectedError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -266,7 +267,11 @@ class EntryViewSet(
         """The entry to write, read afresh under its blog's lock, once If-Match names it."""
         entry = self.get_object()
         Blog.objects.lock(entry.blog_id)
-        entry.refresh_from_db()
+        try:
+            entry.refresh_from_db()
+        except Entry.DoesNotExist:
+            # Deleted between being found and the lock: gone, whatever If-Match says.
+            raise Http404 from None
         refused = freshness.write_precondition(self.request, freshness.entry_etag(entry))
         if refused == freshness.PRECONDITION_REQUIRED:
             raise PreconditionRequired()

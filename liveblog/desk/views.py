@@ -12,7 +12,7 @@ import functools
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -341,7 +341,11 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
     with transaction.atomic():
         form = desk_edit_form(fields)(request.POST, instance=entry)
         if not form.is_valid():
-            return conflict(request, form) if form.conflict else refused(form_errors(form))
+            if form.conflict:
+                return conflict(request, form)
+            # Deleted after this view found it: gone (404), as a reload would say.
+            gone = form.has_error(NON_FIELD_ERRORS, "deleted")
+            return refused(form_errors(form), status=404 if gone else 400)
         try:
             message = verbs.save_edit(
                 form,
