@@ -148,6 +148,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form and widget templates through Jinja2 (half the time a row of the admin's entry
+# list took), the admin's own widgets through Django templates: liveblog/renderers.py.
+FORM_RENDERER = "liveblog.renderers.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",

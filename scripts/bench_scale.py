@@ -173,11 +173,12 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from liveblog.models import Blog, Entry
 
-    setup_test_environment()
+    # Not setup_test_environment(): its instrumented template rendering (a signal and a copy of
+    # the context per template, for the test client's response.context) costs what production
+    # never pays, most of all per widget in the admin's rows.
     settings.ALLOWED_HOSTS = ["testserver"]
     # Served from the apps, as in the tests (no collectstatic run here).
     settings.STORAGES = {
