@@ -111,6 +111,13 @@ class HiddenInitialInput(forms.HiddenInput):
         return {name: value for name, value in attrs.items() if not name.startswith("aria-")}
 
 
+# Saving an entry someone deleted after the editor opened it (the admin's form, the desk).
+ENTRY_DELETED = gettext_lazy(
+    "Someone deleted this entry after you opened it, so your changes were NOT saved. Your text "
+    "is still in the form below: copy what you need into a new entry."
+)
+
+
 class EntryAdminForm(forms.ModelForm):
     """The entry form, refusing to save over a change made since it was opened."""
 
@@ -206,14 +213,7 @@ class EntryAdminForm(forms.ModelForm):
         current = Entry.objects.filter(pk=self.instance.pk).values_list("version").first()
         if current is None:
             # Deleted after the admin found it for this request: nothing left to save over.
-            raise forms.ValidationError(
-                _(
-                    "Someone deleted this entry after you opened it, so your changes were NOT "
-                    "saved. Your text is still in the form below: copy what you need into a "
-                    "new entry."
-                ),
-                code="deleted",
-            )
+            raise forms.ValidationError(ENTRY_DELETED, code="deleted")
         refusal = freshness.version_precondition(loaded, current[0])
         if refusal is None:
             return

@@ -343,6 +343,23 @@ def test_preview_renders_the_readers_template_and_saves_nothing(editor_client, b
     assert not Entry.objects.exists() and not Image.objects.exists()
 
 
+def test_saving_an_entry_deleted_since_it_was_opened_is_404_with_a_sentence(editor_client, blog):
+    # Found on main: a plain 404 page, which desk.js could only report as "Not saved".
+    entry = make_entry(blog, headline="First", body="Original.")
+    version = entry.version
+    Entry.objects.get(pk=entry.pk).delete()
+
+    response = editor_client.post(
+        url("_entry", blog.pk, entry.pk),
+        {"headline": "Mine", "body": "My text.", "loaded_version": version},
+    )
+
+    assert response.status_code == 404
+    [message] = response.json()["errors"]["__all__"]
+    assert message.startswith("Someone deleted this entry after you opened it")
+    assert editor_client.get(url("_entry", blog.pk, entry.pk)).status_code == 404
+
+
 def test_saving_an_entry_deleted_after_it_was_found_is_404_with_a_sentence(
     editor_client, blog, monkeypatch
 ):

@@ -253,6 +253,35 @@ def test_two_editors_see_each_other_and_resolve_a_conflict(browser, live_server,
     assert omar.console_errors == []
 
 
+def test_an_entry_deleted_while_it_is_edited_keeps_the_editors_text(
+    browser, live_server, editors, blog
+):
+    # Found on main: the next poll dropped the deleted entry's card, and the open editor with
+    # it: what the editor had typed vanished without a word.
+    entry = make_entry(blog, headline="Ferry cancelled", body="All sailings are off.")
+    page = new_page(browser)
+    log_in(page, live_server, "anna")
+    open_desk(page, live_server, blog)
+    card = f"#desk-entry-{entry.pk}"
+    page.click(f"{card} [data-edit]")
+    page.wait_for_selector(f"#edit-body-{entry.pk}")
+    page.fill(f"#edit-body-{entry.pk}", "All sailings are off until Friday, the port says.")
+
+    Entry.objects.get(pk=entry.pk).delete()  # a colleague deletes it
+    make_entry(blog, headline="Bridge reopened")
+    wait_for_text(page, "#desk-stream", "Bridge reopened")  # the stream has been replaced
+
+    assert page.input_value(f"#edit-body-{entry.pk}") == (
+        "All sailings are off until Friday, the port says."
+    )
+    page.click(f"{card} .desk-entry__editor .default")
+    wait_for_text(page, f"{card} .desk-errors", "Someone deleted this entry after you opened it")
+    assert page.input_value(f"#edit-body-{entry.pk}") == (
+        "All sailings are off until Friday, the port says."
+    )
+    assert all("404" in error for error in page.console_errors), page.console_errors
+
+
 def test_the_composer_survives_a_reload(browser, live_server, editors, blog):
     page = new_page(browser)
     log_in(page, live_server, "anna")

@@ -29,6 +29,7 @@ from liveblog.api.permissions import images_for
 from liveblog.desk import composer, presence, verbs
 from liveblog.desk.forms import ComposerForm, desk_edit_form
 from liveblog.desk.strings import desk_strings
+from liveblog.forms import ENTRY_DELETED
 from liveblog.models import Blog, Entry, EntryStatus, Verification
 from liveblog.teams import rules
 from liveblog.teams.models import Role
@@ -315,7 +316,13 @@ def desk_entry(request: HttpRequest, blog: Blog, entry_id: int) -> JsonResponse:
     and who saved theirs, so the editor can choose or merge."""
     if request.method not in ("GET", "POST"):
         return JsonResponse({"ok": False}, status=405)
-    entry = editable_entry(request, blog, entry_id)
+    try:
+        entry = editable_entry(request, blog, entry_id)
+    except Http404:
+        if request.method == "POST" and not Entry.objects.filter(pk=entry_id).exists():
+            # Deleted while this editor had it open: desk.js shows the sentence in the editor.
+            return refused({NON_FIELD_ERRORS: [str(ENTRY_DELETED)]}, status=404)
+        raise
     publishes = rules.may(request.user, rules.Action.PUBLISH, blog)
     if request.method == "GET":
         presence.hold(blog.pk, entry.pk, request.user)

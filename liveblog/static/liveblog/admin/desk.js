@@ -438,16 +438,20 @@
   function replaceStream(html) {
     const incoming = document.createElement("div");
     incoming.innerHTML = html;
-    // Entries being edited keep their editor (and what is typed in it).
+    // Entries being edited keep their editor (and what is typed in it), even one gone from
+    // this page of the stream (deleted by someone else, or pushed to the next page): it stays
+    // on top, and saving it says which.
     for (const open of streamBox.querySelectorAll(".desk-entry[data-editing]")) {
       const fresh = incoming.querySelector("#" + open.id);
-      if (fresh) {
-        fresh.replaceWith(open);
-        const presence = fresh.querySelector("[data-presence]");
-        const old = open.querySelector("[data-presence]");
-        if (old) old.remove();
-        if (presence) open.querySelector(".desk-entry__bar").insertBefore(presence, open.querySelector(".desk-entry__actions"));
+      if (!fresh) {
+        incoming.prepend(open);
+        continue;
       }
+      fresh.replaceWith(open);
+      const presence = fresh.querySelector("[data-presence]");
+      const old = open.querySelector("[data-presence]");
+      if (old) old.remove();
+      if (presence) open.querySelector(".desk-entry__bar").insertBefore(presence, open.querySelector(".desk-entry__actions"));
     }
     if (olderBox.childElementCount) {
       for (const more of incoming.querySelectorAll(".desk-more")) more.remove();
