@@ -625,3 +625,43 @@ def test_saving_an_entry_deleted_while_the_form_was_sent_says_so(editor_client, 
     assert "Someone deleted this entry after you opened it" in html
     assert 'value="Mine"' in html
     assert not Entry.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_entry_deleted_before_its_form_is_sent_comes_back_as_a_new_unsaved_entry(
+    editor_client,
+):
+    # Found on main: Django's redirect to the admin's index ("Perhaps it was deleted?"), and
+    # the text the editor had typed was gone.
+    blog = make_blog(time_zone="Europe/Kyiv")
+    entry = make_entry(blog, headline="Original", body="Old text.")
+    mine = form_data(
+        editor_client.get(change_url(entry)),
+        headline="Mine",
+        body="My new paragraph.",
+        is_key_event="on",
+        _save="Save",
+    )
+    Entry.objects.get(pk=entry.pk).delete()  # a colleague deletes it meanwhile
+
+    response = editor_client.post(change_url(entry), mine)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone deleted this entry after you opened it" in html
+    assert 'value="Mine"' in html and "My new paragraph." in html
+    add = f"{ADD}?blog={blog.pk}"
+    assert f'action="{add}"' in html  # saving adds it, never posts to the deleted one again
+    assert not Entry.objects.exists()  # nothing saved until the editor says so
+
+    again = form_data(response, _save="Save")
+    assert again["blog"] == str(blog.pk) and again["is_key_event"] == "on"
+    saved = editor_client.post(add, again)
+
+    assert saved.status_code == 302
+    new = Entry.objects.get()
+    assert (new.blog, new.headline, new.body, new.is_key_event) == (
+        blog,
+        "Mine",
+        "My new paragraph.",
+        True,
+    )

@@ -154,6 +154,12 @@ class EntryListFormSet(BaseModelFormSet):
             )
 
 
+ENTRY_DELETED_AS_NEW = _(
+    "Someone deleted this entry after you opened it, so your changes were NOT saved. They are "
+    "below as a new entry of the same blog: save it to add them again, or leave it."
+)
+
+
 @admin.register(Entry)
 class EntryAdmin(EditorialAdmin):
     form = forms.EntryAdminForm
@@ -419,12 +425,41 @@ class EntryAdmin(EditorialAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Editors read and type entry times in the blog's zone, as readers and the changelist show
         # them. The page is rendered inside too: widgets convert times when they render.
+        if request.method == "POST" and object_id and "_saveasnew" not in request.POST:
+            if not Entry.objects.filter(pk=object_id).exists():
+                return self.unsaved_entry_view(request, object_id, extra_context)
         extra_context = {**(extra_context or {}), **self.changeform_view_context()}
         with timezone.override(self.form_zone(request, object_id)):
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):
                 response.render()
         return response
+
+    # What an editor typed into an entry's form, carried to a new entry's if it was deleted.
+    UNSAVED_TEXT = ("headline", "body", "status", "verification", "verification_note", "language")
+    UNSAVED_FLAGS = ("is_key_event",)
+
+    def unsaved_entry_view(self, request, object_id, extra_context=None):
+        """An entry's form sent after someone deleted the entry: Django would redirect to the
+        admin's index and the typed text would be lost. Instead the form comes back as a new
+        entry of the same blog (its blog from the entry's history), holding the editor's text,
+        unsaved, with the sentence saying so; saving it adds the entry."""
+        blog_id = (
+            Entry.history.filter(id=object_id)
+            .order_by("-history_date")
+            .values_list("blog_id", flat=True)
+            .first()
+        )
+        if blog_id is None or not self.has_add_permission(request):
+            return super().changeform_view(request, object_id, extra_context=extra_context)
+        messages.error(request, ENTRY_DELETED_AS_NEW)
+        request.unsaved_entry = request.POST
+        # Rendered as the add form opened for that blog (its zone, its blog field).
+        request.method = "GET"
+        request.GET = QueryDict(mutable=True)
+        request.GET["blog"] = str(blog_id)
+        add_url = f"{reverse('admin:liveblog_entry_add')}?{request.GET.urlencode()}"
+        return self.changeform_view(request, None, add_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         """The entry's history, its times in its blog's zone (as everywhere editors read them)."""
@@ -508,6 +543,11 @@ class EntryAdmin(EditorialAdmin):
         if blog := self.blog_opened_for(request):
             initial.setdefault("blog", blog)
         initial.setdefault("authors", [request.user.pk])
+        if (unsaved := getattr(request, "unsaved_entry", None)) is not None:
+            initial |= {name: unsaved[name] for name in self.UNSAVED_TEXT if name in unsaved}
+            initial |= {name: name in unsaved for name in self.UNSAVED_FLAGS}
+            if authors := unsaved.getlist("authors"):
+                initial["authors"] = authors
         return initial
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
