@@ -665,3 +665,14 @@ def test_an_entry_deleted_before_its_form_is_sent_comes_back_as_a_new_unsaved_en
         "My new paragraph.",
         True,
     )
+
+
+@pytest.mark.parametrize("object_id", ["abc", "12x", "%20"])
+def test_a_change_form_sent_to_an_address_that_is_no_id_is_djangos_not_found(
+    editor_client, object_id
+):
+    # The deleted-entry check read any address as an id: ValueError, a 500.
+    response = editor_client.post(f"{CHANGELIST}{object_id}/change/", {"headline": "x"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")

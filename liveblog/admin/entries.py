@@ -425,7 +425,9 @@ class EntryAdmin(EditorialAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Editors read and type entry times in the blog's zone, as readers and the changelist show
         # them. The page is rendered inside too: widgets convert times when they render.
-        if request.method == "POST" and object_id and "_saveasnew" not in request.POST:
+        # (Not an id at all, e.g. /entry/abc/change/: Django's own "doesn't exist" answers.)
+        deleted = request.method == "POST" and str(object_id or "").isdigit()
+        if deleted and "_saveasnew" not in request.POST:
             if not Entry.objects.filter(pk=object_id).exists():
                 return self.unsaved_entry_view(request, object_id, extra_context)
         extra_context = {**(extra_context or {}), **self.changeform_view_context()}
